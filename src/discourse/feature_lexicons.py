@@ -137,6 +137,15 @@ PHASE_TERMS: tuple[tuple[str, str, str], ...] = (
 #: Order of the phases for tables and figures.
 PHASES: tuple[str, ...] = ("emergency", "normalisation", "dynamic_zero", "optimisation")
 
+#: The period of :mod:`discourse.periods` each phase lexicon belongs to
+#: (乙类乙管 vocabulary is listed under ``optimisation``).
+PHASE_PERIODS: dict[str, str] = {
+    "emergency": "应急",
+    "normalisation": "常态化",
+    "dynamic_zero": "动态清零",
+    "optimisation": "优化",
+}
+
 #: Order of the directive categories.
 DIRECTIVE_CATEGORIES: tuple[str, ...] = (
     "obligation",
@@ -155,6 +164,7 @@ __all__ = [
     "DIRECTIVE_TERMS",
     "PHASE_TERMS",
     "PHASES",
+    "PHASE_PERIODS",
     "DIRECTIVE_CATEGORIES",
     "FORMULA_SUFFIXES",
 ]

@@ -180,7 +180,10 @@ def permutation_test(
         cliffs_delta, rank_biserial, exact, n_relabelings, p_value, p_floor``.
         ``n_relabelings`` is the number of distinct relabelings (exact) or of
         resamples (Monte Carlo); ``p_floor`` the smallest p-value the design
-        allows (1 / C(n, n_target) when exact, 1 / (n_resamples + 1) otherwise).
+        allows (1 / C(n, n_target) one-sided when exact, twice that
+        two-sided; 1 / (n_resamples + 1) per side for Monte Carlo). The
+        two-sided p-value is scipy's: twice the smaller one-sided p-value,
+        capped at 1.
 
     Examples
     --------
@@ -250,7 +253,8 @@ def permutation_test(
         "exact": bool(exact),
         "n_relabelings": int(n_distinct if exact else n_resamples),
         "p_value": float(res.pvalue),
-        "p_floor": 1.0 / n_distinct if exact else 1.0 / (n_resamples + 1),
+        "p_floor": min(1.0, (2.0 if alternative == "two-sided" else 1.0)
+                       / (n_distinct if exact else n_resamples + 1)),
     }
     return pd.DataFrame([row])
 

@@ -187,6 +187,7 @@ class TopicModel(TransformerMixin, BaseEstimator):
             )
         self.model_ = self._make_model()
         W = self.model_.fit_transform(M)
+        W[np.diff(M.indptr) == 0] = 0.0  # no vocabulary: no topic (LDA would give the prior)
         self.terms_ = np.asarray(self.vectorizer_.get_feature_names_out(), dtype=object)
         H = np.asarray(self.model_.components_, dtype=np.float64)
         if self.method == "lda":
@@ -221,6 +222,7 @@ class TopicModel(TransformerMixin, BaseEstimator):
         check_is_fitted(self, "model_")
         M = self.vectorizer_.transform(token_lists(X))
         W = self.model_.transform(M)[:, self.order_]
+        W[np.diff(M.indptr) == 0] = 0.0
         return _normalize_rows(W) if self.normalize else W
 
     def get_feature_names_out(self, input_features=None) -> np.ndarray:

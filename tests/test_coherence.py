@@ -1,0 +1,128 @@
+"""NPMI coherence against gensim, stability measures by hand, choose_k."""
+
+from __future__ import annotations
+
+import math
+import random
+
+import numpy as np
+import pytest
+
+from discourse import config
+from discourse.coherence import (
+    EPSILON,
+    choose_k,
+    npmi_coherence,
+    rank_biased_overlap,
+    topic_agreement,
+)
+
+gensim = pytest.importorskip("gensim", reason="gensim is the test-only reference for c_npmi")
+from gensim.corpora import Dictionary  # noqa: E402
+from gensim.models.coherencemodel import CoherenceModel  # noqa: E402
+
+
+def _gensim_npmi(topics, texts, window):
+    cm = CoherenceModel(topics=topics, texts=texts, dictionary=Dictionary(texts),
+                        coherence="c_npmi", window_size=window, processes=1)
+    return np.array(cm.get_coherence_per_topic())
+
+
+@pytest.fixture(scope="module")
+def real_texts():
+    import jieba
+
+    jieba.setLogLevel(60)
+    raw = sorted(config.RAW_DATA_DIR.glob("*.txt"))[0].read_text(encoding="utf-8")
+    texts = [[t for t in jieba.lcut(line) if t.strip()] for line in raw.splitlines() if line.strip()]
+    return texts + [[], ["核酸"]]  # an empty text and one shorter than the window
+
+
+def test_npmi_matches_gensim_on_real_text(real_texts):
+    from collections import Counter
+
+    freq = Counter(t for text in real_texts for t in text)
+    common = [w for w, _ in freq.most_common(40)]
+    topics = [common[0:8], common[8:16], common[16:24], common[::5][:6]]
+    for window in (10, 5):
+        ours = npmi_coherence(topics, real_texts, window=window)
+        assert ours == pytest.approx(_gensim_npmi(topics, real_texts, window), abs=1e-6)
+
+
+def test_npmi_matches_gensim_on_random_texts_with_repeats():
+    rng = random.Random(7)
+    vocab = [f"w{i}" for i in range(12)]
+    for _ in range(15):
+        texts = [[rng.choice(vocab) for _ in range(rng.randint(0, 30))] for _ in range(25)]
+        texts.append(list(vocab))
+        topics = [rng.sample(vocab, 5) for _ in range(3)]
+        window = rng.choice([2, 3, 4, 10])
+        assert npmi_coherence(topics, texts, window) == pytest.approx(
+            _gensim_npmi(topics, texts, window), abs=1e-6)
+
+
+def test_npmi_by_hand():
+    # windows of size 2: [a b] [b c] | [a b] -> N=3; P(a)=2/3, P(b)=1, P(a,b)=2/3
+    texts = [["a", "b", "c"], ["a", "b"]]
+    pab = 2 / 3
+    expected = math.log((pab + EPSILON) / (2 / 3 * 1)) / -math.log(pab + EPSILON)
+    assert npmi_coherence([["a", "b"]], texts, window=2)[0] == pytest.approx(expected)
+    # a and c never share a window: log(eps / (2/3 * 1/3)) / -log(eps)
+    expected_ac = math.log(EPSILON / (2 / 9)) / -math.log(EPSILON)
+    assert npmi_coherence([["a", "c"]], texts, window=2)[0] == pytest.approx(expected_ac)
+
+
+def test_gensim_window_semantics_versus_true_windows():
+    # text a b a c, window 3: windows [a b a] [b a c]. True membership: a in both.
+    # gensim clears a's flag when the first a leaves, so it sees a in one window.
+    texts = [["a", "b", "a", "c"]]
+    true = npmi_coherence([["a", "c"]], texts, window=3, gensim_compatible=False)[0]
+    gens = npmi_coherence([["a", "c"]], texts, window=3)[0]
+    # true: P(a)=1, P(c)=1/2, P(a,c)=1/2 -> log(1) / -log(1/2) = 0
+    assert true == pytest.approx(0.0, abs=1e-9)
+    # gensim: P(a)=1/2, P(c)=1/2, P(a,c)=0
+    assert gens == pytest.approx(math.log(EPSILON / 0.25) / -math.log(EPSILON))
+    assert gens == pytest.approx(_gensim_npmi([["a", "c"]], texts, 3)[0], abs=1e-9)
+
+
+def test_unknown_top_word_is_an_error():
+    with pytest.raises(ValueError, match="never occur"):
+        npmi_coherence([["a", "zzz"]], [["a", "b"]])
+
+
+def test_rank_biased_overlap_by_hand():
+    assert rank_biased_overlap(list("abc"), list("abc")) == pytest.approx(1.0)
+    assert rank_biased_overlap(list("ab"), list("cd")) == 0.0
+    # [a b] vs [b a], p = 0.5: X1 = 0, X2 = 2 -> 1 * 0.25 + (0.5/0.5) * (0 + 1 * 0.25) = 0.5
+    assert rank_biased_overlap(["a", "b"], ["b", "a"], p=0.5) == pytest.approx(0.5)
+
+
+def test_topic_agreement_uses_hungarian_matching():
+    run = [["a", "b", "c"], ["d", "e", "f"], ["g", "h", "i"]]
+    assert topic_agreement(run, run[::-1]) == pytest.approx(1.0)
+    assert topic_agreement(run, run[::-1], measure="rbo") == pytest.approx(1.0)
+    # greedy would pair [a,b] with [a,x]? Hungarian maximises the total.
+    a = [["a", "b"], ["c", "d"]]
+    b = [["c", "d"], ["a", "x"]]
+    assert topic_agreement(a, b) == pytest.approx((1 / 3 + 1) / 2)
+    with pytest.raises(ValueError):
+        topic_agreement(a, b[:1])
+
+
+def _planted(n=8):
+    a = ["核酸", "检测", "筛查", "采样", "阳性"]
+    b = ["疫苗", "接种", "加强针", "老年人", "免疫"]
+    rng = random.Random(0)
+    docs = [rng.sample(a, 4) for _ in range(n)] + [rng.sample(b, 4) for _ in range(n)]
+    return docs
+
+
+def test_choose_k_table():
+    t = choose_k(_planted(), ks=[2, 3], n_restarts=3, n_top=5)
+    assert list(t.columns) == ["k", "coherence_mean", "coherence_sd", "stability_mean",
+                               "stability_sd", "n_restarts"]
+    assert t.k.tolist() == [2, 3]
+    # two planted topics of five words: every restart at k=2 finds the same two sets
+    assert t.set_index("k").loc[2, "stability_mean"] == pytest.approx(1.0)
+    assert t.set_index("k").loc[2, "coherence_mean"] > 0
+    assert t.equals(choose_k(_planted(), ks=[2, 3], n_restarts=3, n_top=5))

@@ -1,0 +1,141 @@
+"""TopicModel on planted topics, topic shares and the topic table."""
+
+from __future__ import annotations
+
+import pickle
+import random
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.base import clone
+
+from discourse.topics import TopicModel, aggregate_topic_shares, topic_shares, topic_table
+
+TESTING = ["核酸", "检测", "筛查", "采样", "阳性", "防"]  # "防": one-character word kept
+VACCINE = ["疫苗", "接种", "加强针", "老年人", "免疫"]
+
+
+@pytest.fixture(scope="module")
+def units() -> pd.DataFrame:
+    """Two planted topics: testing in 9 paragraphs, vaccination in 5.
+
+    doc a (city A): 6 testing + 1 vaccine; doc b (city B): 3 testing + 4 vaccine;
+    plus one paragraph that holds only a placeholder and punctuation.
+    """
+    rng = random.Random(1)
+    rows = []
+    plan = {"a": ["T"] * 6 + ["V"], "b": ["T"] * 3 + ["V"] * 4}
+    for doc, kinds in plan.items():
+        for i, kind in enumerate(kinds, start=1):
+            vocab = TESTING if kind == "T" else VACCINE
+            toks = rng.sample(vocab, 4) + ["〔NUM〕", "，"]
+            rows.append({"doc_id": doc, "para_id": f"{doc}:p{i:03d}", "city_en": doc.upper(),
+                         "kind": kind, "text": "".join(toks), "tokens": toks})
+    rows.append({"doc_id": "b", "para_id": "b:p008", "city_en": "B", "kind": "-",
+                 "text": "〔XX〕。", "tokens": ["〔XX〕", "。"]})
+    return pd.DataFrame(rows)
+
+
+@pytest.mark.parametrize("method", ["nmf", "lda"])
+def test_recovers_planted_topics_in_prevalence_order(units, method):
+    tm = TopicModel(n_components=2, method=method).fit(units)
+    top = tm.top_terms(4)
+    t1 = set(top[top.topic == "T01"].term)
+    t2 = set(top[top.topic == "T02"].term)
+    # the testing topic is the more prevalent (9 of 14 paragraphs) -> T01
+    assert t1 <= set(TESTING) and t2 <= set(VACCINE)
+    assert tm.prevalence_[0] > tm.prevalence_[1]
+    assert tm.labels_[0].startswith("T01: ") and tm.labels_[0].count(" / ") == 2
+    dt = tm.transform(units)
+    dominant = np.where(dt.sum(1) > 0, dt.argmax(1), -1)
+    expected = units.kind.map({"T": 0, "V": 1, "-": -1}).to_numpy()
+    assert (dominant == expected).all()
+
+
+def test_vocabulary_excludes_placeholders_keeps_one_character_words(units):
+    tm = TopicModel(n_components=2).fit(units)
+    terms = set(tm.terms_)
+    assert "防" in terms
+    assert not any(t.startswith("〔") for t in terms)
+    assert "，" not in terms and "。" not in terms
+
+
+def test_rows_are_proportions_and_empty_units_are_zero(units):
+    tm = TopicModel(n_components=2)
+    dt = tm.fit_transform(units)
+    sums = dt.sum(axis=1)
+    empty = units.kind.eq("-").to_numpy()
+    assert np.allclose(sums[~empty], 1.0) and np.allclose(sums[empty], 0.0)
+    assert np.allclose(dt, tm.transform(units), atol=1e-3)  # NMF re-solves W in transform
+    raw = TopicModel(n_components=2, normalize=False).fit(units).transform(units)
+    assert not np.allclose(raw.sum(1)[~empty], 1.0)
+
+
+def test_deterministic_and_sklearn_conventions(units):
+    a = TopicModel(n_components=2).fit(units)
+    b = TopicModel(n_components=2).fit(units["tokens"].tolist())
+    assert np.array_equal(a.components_, b.components_) and a.labels_ == b.labels_
+    assert a.get_feature_names_out().tolist() == ["T01", "T02"]
+    c = clone(a)
+    assert c.get_params() == a.get_params() and not hasattr(c, "model_")
+    d = pickle.loads(pickle.dumps(a))
+    assert np.allclose(d.transform(units), a.transform(units))
+    assert a.doc_topic_frame(units).columns.tolist() == ["T01", "T02"]
+
+
+def test_validation_errors(units):
+    with pytest.raises(ValueError, match="method"):
+        TopicModel(method="plsa").fit(units)
+    with pytest.raises(ValueError, match="n_components"):
+        TopicModel(n_components=50).fit(units)
+    with pytest.raises(TypeError, match="str"):
+        TopicModel(n_components=2).fit(["核酸 检测", "疫苗 接种"])
+
+
+def test_aggregate_topic_shares_by_hand():
+    units = pd.DataFrame({"doc_id": ["a", "a", "a", "b"], "city_en": ["X", "X", "X", "Y"]})
+    dt = np.array([[1.0, 0.0], [0.25, 0.75], [0.0, 0.0], [0.5, 0.5]])
+    t = aggregate_topic_shares(dt, units, "doc_id")
+    # the all-zero (empty) unit is left out: a = mean of rows 0 and 1
+    assert t.share.tolist() == [0.625, 0.375, 0.5, 0.5]
+    assert t.n_units.tolist() == [2, 2, 1, 1]
+    frame = pd.DataFrame(dt, columns=["T01", "T02"])
+    t2 = aggregate_topic_shares(frame, units, ["city_en", "doc_id"])
+    assert list(t2.columns) == ["city_en", "doc_id", "topic", "share", "n_units"]
+    with pytest.raises(ValueError, match="rows"):
+        aggregate_topic_shares(dt[:2], units)
+
+
+def test_topic_shares_bootstrap(units):
+    tm = TopicModel(n_components=2).fit(units)
+    dt = tm.transform(units)
+    t = topic_shares(dt, units, "city_en", n_boot=300)
+    assert list(t.columns) == ["city_en", "topic", "share", "ci_low", "ci_high", "n_units"]
+    assert (t.ci_low <= t.share + 1e-12).all() and (t.share <= t.ci_high + 1e-12).all()
+    assert t.groupby("city_en").share.sum().tolist() == pytest.approx([1.0, 1.0])
+    assert t.set_index(["city_en", "topic"]).n_units.loc[("B", "T01")] == 7
+    assert t.equals(topic_shares(dt, units, "city_en", n_boot=300))
+    # identical units -> zero-width interval; a single unit -> NaN bounds
+    one = pd.DataFrame({"g": ["x", "x", "x", "y"]})
+    same = np.array([[0.2, 0.8]] * 3 + [[1.0, 0.0]])
+    s = topic_shares(same, one, "g", n_boot=100).set_index(["g", "topic"])
+    assert s.loc[("x", "T01"), "ci_low"] == pytest.approx(0.2)
+    assert s.loc[("x", "T01"), "ci_high"] == pytest.approx(0.2)
+    assert np.isnan(s.loc[("y", "T01"), "ci_low"])
+
+
+def test_topic_table(units):
+    tm = TopicModel(n_components=2).fit(units)
+    glosses = {"核酸": "nucleic acid", "疫苗": "vaccine"}
+    tab = topic_table(tm, units, glosses=glosses.get, n_terms=5, n_examples=2)
+    assert tab.topic.tolist() == ["T01", "T02"]
+    assert tab.label.tolist() == tm.labels_
+    assert tab.prevalence.sum() == pytest.approx(1.0)
+    assert tab.n_dominant.tolist() == [9, 5]
+    assert len(tab.terms[0].split(" / ")) == 5 and len(tab.glosses[0].split(" / ")) == 5
+    assert "nucleic acid" in tab.glosses[0] or "?" in tab.glosses[0]
+    ids = tab.example_ids[1].split("; ")
+    assert len(ids) == 2 and all(units.set_index("para_id").loc[i, "kind"] == "V" for i in ids)
+    assert tab.example_texts[1].count("\n") == 1
+    assert topic_table(tm, units).glosses.isna().all()
