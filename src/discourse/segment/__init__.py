@@ -1,0 +1,47 @@
+"""Segmentation and vocabulary: jieba with a domain lexicon, fast and measured.
+
+Public API
+----------
+- :class:`Tokenizer` -- the project tokenizer (picklable ``str -> list[str]``).
+- :func:`tokenize_units` -- add a cached ``tokens`` column to a units table,
+  segmenting in parallel; :func:`segment_texts` without the cache.
+- :func:`read_lexicon`, :func:`lexicon_entries` -- the curated domain lexicon.
+- :func:`stopword_table`, :func:`effective_stopwords`, :data:`DIRECTIVES` --
+  what is stopped, from which source, and the directive words that are not.
+- :func:`gloss`, :func:`glossary` -- English glosses for tables and figures.
+- :func:`read_gold`, :func:`score_segmentation`, :func:`evaluate_segmenters`
+  -- SIGHAN-style precision / recall / F1 against a gold segmentation
+  (``python -m discourse.segment.evaluate``).
+"""
+
+from __future__ import annotations
+
+import jieba as _jieba
+
+from discourse.segment.cache import segment_texts, tokenize_units
+from discourse.segment.evaluate import evaluate_segmenters, read_gold, score_segmentation
+from discourse.segment.glossary import gloss, gloss_label, glossary
+from discourse.segment.lexicon import LexiconError, lexicon_entries, read_lexicon
+from discourse.segment.stopwords import DIRECTIVES, effective_stopwords, stopword_table
+from discourse.segment.tokenizer import Token, Tokenizer
+
+_jieba.setLogLevel(60)
+
+__all__ = [
+    "Tokenizer",
+    "Token",
+    "tokenize_units",
+    "segment_texts",
+    "read_lexicon",
+    "lexicon_entries",
+    "LexiconError",
+    "stopword_table",
+    "effective_stopwords",
+    "DIRECTIVES",
+    "gloss",
+    "gloss_label",
+    "glossary",
+    "read_gold",
+    "score_segmentation",
+    "evaluate_segmenters",
+]

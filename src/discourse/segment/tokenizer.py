@@ -1,0 +1,450 @@
+"""The project tokenizer: jieba + domain lexicon, masking, stopwords.
+
+:class:`Tokenizer` is the one segmenter every module uses. It is a picklable
+callable ``str -> list[str]`` and a scikit-learn style object (keyword-only
+parameters stored unchanged, ``get_params``), so it can be handed to
+``TfidfVectorizer(tokenizer=Tokenizer(), token_pattern=None, lowercase=False)``
+or to :func:`discourse.segment.tokenize_units`, which runs it in parallel and
+caches its output keyed by :meth:`Tokenizer.cache_key`.
+
+Steps, for one text:
+
+1. *Protected spans* are cut out before segmentation: placeholders of the
+   ``〔NAME〕`` shape (:data:`discourse.placeholders.PLACEHOLDER_RE`) always, and
+   when ``normalise_numbers`` dates (``2022年9月21日``, ``9月21日``,
+   ``2022-12-12 10:05``, ``2020年``, ``9月``) and Arabic numbers (``14``,
+   ``3.5%``), which become :data:`~discourse.placeholders.DATE` and
+   :data:`~discourse.placeholders.NUMBER`. A number glued to Latin letters
+   (``5G``, ``COVID-19``'s ``19`` is not glued) stays as jieba cuts it.
+2. The text between them is segmented by the backend (``rjieba`` or
+   ``jieba``) with the lexicon loaded.
+3. Each word is classified: whitespace and punctuation are dropped; a person
+   (a lexicon entry tagged ``nr``, or a name in ``person_names``) becomes
+   :data:`~discourse.placeholders.PERSON` unless listed in ``keep_names``; a
+   Chinese numeral word tagged ``m`` (``八十四``) becomes ``NUMBER`` unless it is
+   a lexicon term (十四五); placeholders are dropped when
+   ``drop_placeholders``; stopwords and the tags in ``drop_pos`` are dropped.
+   Place names (tag ``ns``) are kept; :meth:`Tokenizer.spans` shows every
+   word's tag and offsets.
+
+Why only curated names are masked: the ``nr`` tags of jieba's dictionary are
+unreliable for this genre. On the 2021-2022 government work reports the
+most frequent ``nr`` words are 智慧, 文明, 高水平, 养老, 高新区, 幼儿园, 惠民
+and the ``nrt`` words include 哈密 and 二十大; masking them would delete
+vocabulary. A surname heuristic on the HMM's unknown words fails as badly
+(万人, 林长制, 陆港, 郑洛西). So persons are the names listed in the lexicon
+(every person named in the bundled documents) plus ``person_names``.
+
+One-character words (防, 控, 疫, 要) are kept. :meth:`Tokenizer.segment_only`
+returns the plain segmentation (every non-whitespace word, punctuation
+included, no masking, no stopwords) for evaluation against a gold standard.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Iterable
+from typing import Any, NamedTuple
+
+from sklearn.base import BaseEstimator
+
+from discourse.placeholders import DATE, NUMBER, PERSON, PLACEHOLDER_RE
+from discourse.segment import backends as _backends
+from discourse.segment import lexicon as _lexicon
+from discourse.segment import stopwords as _stopwords
+
+#: Bump when the tokenizer's output changes for the same parameters.
+ALGORITHM_VERSION = "1"
+
+_D = "[0-9０-９]"
+_CN = "[〇零一二三四五六七八九十]"
+_TIME = rf"(?:\s*{_D}{{1,2}}\s*[时点](?:\s*{_D}{{1,2}}\s*分)?|\s+{_D}{{1,2}}[:：]{_D}{{2}}(?:[:：]{_D}{{2}})?)?"
+_DATE_RE = (
+    rf"(?:(?:{_D}{{4}}|{_CN}{{4}})\s*年(?:\s*{_D}{{1,2}}\s*月(?:\s*{_D}{{1,2}}\s*[日号]{_TIME})?)?"
+    rf"|{_D}{{4}}[-/.．]{_D}{{1,2}}[-/.．]{_D}{{1,2}}(?:\s*{_D}{{1,2}}[:：]{_D}{{2}}(?:[:：]{_D}{{2}})?)?"
+    rf"|{_D}{{1,2}}\s*月\s*{_D}{{1,2}}\s*[日号]{_TIME}"
+    rf"|{_CN}{{1,3}}月{_CN}{{1,3}}[日号]"
+    rf"|{_D}{{1,2}}\s*月份?"
+    rf"|{_D}{{1,2}}[:：]{_D}{{2}}(?:[:：]{_D}{{2}})?)"
+)
+_NUM_RE = rf"{_D}+(?:[.．]{_D}+)?(?:\s*[%％‰])?|第[〇零一二三四五六七八九十百千万两]{{2,}}"
+_PH = PLACEHOLDER_RE.pattern
+#: Protected spans when numbers are normalised / when they are not.
+_SPANS_FULL = re.compile(
+    rf"(?P<ph>{_PH})|(?<![A-Za-z0-9０-９])(?:(?P<date>{_DATE_RE})|(?P<num>{_NUM_RE}))(?![A-Za-z0-9０-９])"
+)
+_SPANS_PH = re.compile(rf"(?P<ph>{_PH})")
+_CN_NUMBER = re.compile(r"[〇零一二三四五六七八九十百千万亿两]{2,}")
+
+_MISSING = object()
+_MEMO_MAX = 1_000_000
+
+
+class Token(NamedTuple):
+    """One segmented word: surface form, offsets, tag, output token.
+
+    ``token`` is what the tokenizer emits for the word (the word itself, a
+    placeholder, or ``None`` when the word is dropped).
+    """
+
+    word: str
+    start: int
+    end: int
+    pos: str
+    token: str | None
+
+
+class Tokenizer(BaseEstimator):
+    """Segment Chinese text into the project's tokens.
+
+    Parameters
+    ----------
+    backend : {"rjieba", "jieba"}, default "rjieba"
+        ``"rjieba"`` (jieba-rs, fast) or ``"jieba"`` (the Python reference).
+        Both load the same dictionary and lexicon and agree on more than
+        99.5 % of tokens (``benchmarks/bench_segmentation.py``).
+    lexicon : bool or path-like, default True
+        ``True``: the bundled domain lexicon; ``False``: none; a path: that
+        lexicon file (same format, see :mod:`discourse.segment.lexicon`).
+    stopwords : "default", None or iterable of str, default "default"
+        ``"default"``: stopwords-iso (zh) plus the domain list; ``None``: no
+        stopwords; an iterable: exactly these words. See
+        :func:`discourse.segment.stopword_table`.
+    keep_directives : bool, default True
+        Never stop the directive and modal words
+        (:data:`discourse.segment.DIRECTIVES`: 要, 必须, 坚决, 严格 ...), even
+        when a stop list contains them. Set to False only on purpose.
+    mask_persons : bool, default True
+        Replace person names (lexicon entries tagged ``nr*`` and
+        ``person_names``) by :data:`discourse.placeholders.PERSON`.
+    person_names : tuple of str, default ()
+        Further names to mask (e.g. officials of a researcher's own corpus);
+        they are also added to the segmenter's dictionary so that each is
+        one word.
+    keep_names : tuple of str, default ("习近平",)
+        Person names never masked: invoking the top leader is itself a
+        discourse feature measured downstream.
+    normalise_numbers : bool, default True
+        Replace dates by ``〔DATE〕`` and numbers by ``〔NUM〕``.
+    drop_placeholders : bool, default True
+        Drop every placeholder (redactions from cleaning, and the masks
+        above) from the output, so that they never enter a vocabulary. With
+        False they are kept, each as one token.
+    drop_pos : tuple of str, optional
+        Drop words whose tag starts with one of these prefixes (e.g.
+        ``("u", "p", "c", "y", "e", "o")``). Placeholders are not affected.
+    hmm : bool, default True
+        Let the HMM join unknown character runs (jieba's default).
+
+    Attributes
+    ----------
+    stopwords_ : frozenset of str
+        The effective stop list (built on first use).
+    lexicon_ : pandas.DataFrame or None
+        The loaded lexicon table.
+
+    Examples
+    --------
+    >>> tok = Tokenizer()
+    >>> tok("坚持动态清零，严格落实外防输入、内防反弹。")
+    ['坚持', '动态清零', '严格', '落实', '外防输入', '内防反弹']
+    >>> tok("李成辉强调，要做好次密接管理")
+    ['强调', '要', '做好', '次密接', '管理']
+    >>> Tokenizer(drop_placeholders=False)("9月21日，李成辉主持会议")
+    ['〔DATE〕', '〔PERSON〕', '主持', '会议']
+    >>> Tokenizer().segment_only("常态化疫情防控。")
+    ['常态化', '疫情', '防控', '。']
+    """
+
+    def __init__(
+        self,
+        *,
+        backend: str = "rjieba",
+        lexicon: bool | str | Any = True,
+        stopwords: str | Iterable[str] | None = "default",
+        keep_directives: bool = True,
+        mask_persons: bool = True,
+        person_names: tuple[str, ...] = (),
+        keep_names: tuple[str, ...] = ("习近平",),
+        normalise_numbers: bool = True,
+        drop_placeholders: bool = True,
+        drop_pos: tuple[str, ...] | None = None,
+        hmm: bool = True,
+    ) -> None:
+        self.backend = backend
+        self.lexicon = lexicon
+        self.stopwords = stopwords
+        self.keep_directives = keep_directives
+        self.mask_persons = mask_persons
+        self.person_names = person_names
+        self.keep_names = keep_names
+        self.normalise_numbers = normalise_numbers
+        self.drop_placeholders = drop_placeholders
+        self.drop_pos = drop_pos
+        self.hmm = hmm
+
+    # ------------------------------------------------------------------ state
+    def _validate(self) -> None:
+        if self.backend not in _backends.BACKENDS:
+            raise ValueError(f"backend must be one of {_backends.BACKENDS}, not {self.backend!r}")
+        if isinstance(self.stopwords, str) and self.stopwords != "default":
+            raise ValueError(f"stopwords must be 'default', None or an iterable of words, not {self.stopwords!r}")
+        for name in ("keep_names", "person_names"):
+            value = getattr(self, name)
+            if isinstance(value, str) or not all(isinstance(n, str) and n for n in value):
+                raise ValueError(f"{name} must be a tuple of names, e.g. ('习近平',), not {value!r}")
+        if self.drop_pos is not None and (
+            isinstance(self.drop_pos, str) or not all(isinstance(p, str) and p for p in self.drop_pos)
+        ):
+            raise ValueError("drop_pos must be None or a tuple of tag prefixes, e.g. ('u', 'p')")
+
+    def _lexicon_path(self):
+        if self.lexicon is True:
+            return _lexicon.LEXICON_PATH
+        if self.lexicon is False or self.lexicon is None:
+            return None
+        return self.lexicon
+
+    def _get_state(self) -> dict:
+        state = self.__dict__.get("_state")
+        if state is not None:
+            return state
+        self._validate()
+        path = self._lexicon_path()
+        entries = _lexicon.lexicon_entries(path) if path is not None else ()
+        known = {t for t, _f, _p in entries}
+        extra = tuple(dict.fromkeys(n for n in self.person_names if n not in known))
+        entries = (*entries, *zip(extra, _lexicon.suggested_freqs(extra), ["nr"] * len(extra)))
+        tags = dict(_backends.base_tags())
+        for term, _freq, pos in entries:
+            tags[term] = pos
+        state = {
+            "backend": _backends.make_backend(self.backend, entries, hmm=self.hmm),
+            "lexicon_terms": frozenset(t for t, _f, _p in entries),
+            "persons": frozenset(t for t, _f, p in entries if p.startswith("nr")),
+            "tags": tags,
+            "stopwords": _stopwords.effective_stopwords(self.stopwords, keep_directives=self.keep_directives),
+            "keep_names": frozenset(self.keep_names),
+            "drop_pos": tuple(self.drop_pos) if self.drop_pos else (),
+            "memo": {},
+        }
+        self.__dict__["_state"] = state
+        return state
+
+    def __getstate__(self):
+        state = super().__getstate__()
+        state.pop("_state", None)
+        return state
+
+    @property
+    def stopwords_(self) -> frozenset[str]:
+        """The effective stop list."""
+        return self._get_state()["stopwords"]
+
+    @property
+    def lexicon_(self):
+        """The lexicon table, or None when ``lexicon=False``."""
+        path = self._lexicon_path()
+        return _lexicon.read_lexicon(path) if path is not None else None
+
+    # --------------------------------------------------------- classification
+    def pos_of(self, word: str) -> str:
+        """Part-of-speech tag the tokenizer uses for *word*.
+
+        Examples
+        --------
+        >>> Tokenizer().pos_of("长治"), Tokenizer().pos_of("次密接")
+        ('ns', 'n')
+        """
+        tag = self._get_state()["tags"].get(word)
+        return tag if tag is not None else _backends.fallback_tag(word)
+
+    def _classify(self, word: str, st: dict) -> str | None:
+        if not word or word.isspace():
+            return None
+        if PLACEHOLDER_RE.fullmatch(word):
+            return None if self.drop_placeholders else word
+        if not any(ch.isalnum() for ch in word):
+            return None
+        tag = st["tags"].get(word)
+        if tag is None:
+            tag = _backends.fallback_tag(word)
+        out: str = word
+        if self.mask_persons and word in st["persons"] and word not in st["keep_names"]:
+            out = PERSON
+        elif (
+            self.normalise_numbers
+            and tag == "m"
+            and word not in st["lexicon_terms"]
+            and (_CN_NUMBER.fullmatch(word) or word.isdigit())
+        ):
+            out = NUMBER
+        if out is not word:
+            return None if self.drop_placeholders else out
+        if word in st["stopwords"]:
+            return None
+        if st["drop_pos"] and tag.startswith(st["drop_pos"]):
+            return None
+        return word
+
+    def _protected(self, kind: str, text: str) -> str | None:
+        if kind == "ph":
+            return None if self.drop_placeholders else text
+        out = DATE if kind == "date" else NUMBER
+        return None if self.drop_placeholders else out
+
+    # ---------------------------------------------------------------- public
+    def __call__(self, text: str) -> list[str]:
+        """Tokens of *text* (see the class docstring for the steps)."""
+        if not isinstance(text, str):
+            raise TypeError(f"Tokenizer expects str, got {type(text).__name__}")
+        st = self._get_state()
+        cut = st["backend"].cut
+        memo = st["memo"]
+        if len(memo) > _MEMO_MAX:
+            memo.clear()
+        classify = self._classify
+        out: list[str] = []
+        append = out.append
+        spans_re = _SPANS_FULL if self.normalise_numbers else _SPANS_PH
+        pos = 0
+        for m in spans_re.finditer(text):
+            if m.start() > pos:
+                for w in cut(text[pos : m.start()]):
+                    o = memo.get(w, _MISSING)
+                    if o is _MISSING:
+                        o = memo[w] = classify(w, st)
+                    if o is not None:
+                        append(o)
+            o = self._protected(m.lastgroup, m.group())
+            if o is not None:
+                append(o)
+            pos = m.end()
+        if pos < len(text):
+            for w in cut(text[pos:] if pos else text):
+                o = memo.get(w, _MISSING)
+                if o is _MISSING:
+                    o = memo[w] = classify(w, st)
+                if o is not None:
+                    append(o)
+        return out
+
+    tokenize = __call__
+
+    def spans(self, text: str) -> list[Token]:
+        """Every segmented word of *text* with offsets, tag and output token.
+
+        Whitespace is not listed; dropped words have ``token=None``. The
+        output tokens, in order, are exactly ``self(text)``.
+
+        Examples
+        --------
+        >>> [(t.word, t.pos, t.token) for t in Tokenizer().spans("长治市委书记杨勤荣")]
+        [('长治', 'ns', '长治'), ('市委书记', 'n', '市委书记'), ('杨勤荣', 'nr', None)]
+        """
+        if not isinstance(text, str):
+            raise TypeError(f"Tokenizer expects str, got {type(text).__name__}")
+        st = self._get_state()
+        cut = st["backend"].cut
+        out: list[Token] = []
+        spans_re = _SPANS_FULL if self.normalise_numbers else _SPANS_PH
+
+        def add_words(chunk: str, offset: int) -> None:
+            for w in cut(chunk):
+                start, offset = offset, offset + len(w)
+                if w.isspace():
+                    continue
+                out.append(Token(w, start, offset, self.pos_of(w), self._classify(w, st)))
+
+        pos = 0
+        for m in spans_re.finditer(text):
+            if m.start() > pos:
+                add_words(text[pos : m.start()], pos)
+            kind = m.lastgroup
+            tag = {"ph": "x", "date": "t", "num": "m"}[kind]
+            out.append(Token(m.group(), m.start(), m.end(), tag, self._protected(kind, m.group())))
+            pos = m.end()
+        if pos < len(text):
+            add_words(text[pos:], pos)
+        return out
+
+    def tag(self, text: str) -> list[tuple[str, str]]:
+        """``(token, tag)`` pairs of the emitted tokens (places have ``ns``).
+
+        Examples
+        --------
+        >>> Tokenizer().tag("长治市委")
+        [('长治', 'ns'), ('市委', 'n')]
+        """
+        return [(t.token, t.pos) for t in self.spans(text) if t.token is not None]
+
+    def segment_only(self, text: str) -> list[str]:
+        """Plain segmentation: every non-whitespace word, in order.
+
+        The lexicon is applied; nothing is masked, normalised or stopped, and
+        punctuation is kept, so the words concatenate to *text* without its
+        whitespace. Placeholders (``〔XX〕``) stay one word. Used to evaluate
+        segmentation against a gold standard.
+
+        Examples
+        --------
+        >>> Tokenizer().segment_only("李成辉强调，要坚持动态清零")
+        ['李成辉', '强调', '，', '要', '坚持', '动态清零']
+        """
+        if not isinstance(text, str):
+            raise TypeError(f"Tokenizer expects str, got {type(text).__name__}")
+        cut = self._get_state()["backend"].cut
+        out: list[str] = []
+        pos = 0
+        for m in _SPANS_PH.finditer(text):
+            if m.start() > pos:
+                out.extend(w for w in cut(text[pos : m.start()]) if not w.isspace())
+            out.append(m.group())
+            pos = m.end()
+        if pos < len(text):
+            out.extend(w for w in cut(text[pos:]) if not w.isspace())
+        return out
+
+    def cache_key(self) -> str:
+        """Hex digest identifying this tokenizer's output.
+
+        It covers every parameter, the contents of the lexicon and domain
+        stopword files, the stopwords-iso and backend versions and
+        :data:`ALGORITHM_VERSION`, so a cached token list is reused only
+        when the tokenizer would produce it again.
+
+        Examples
+        --------
+        >>> Tokenizer().cache_key() == Tokenizer().cache_key()
+        True
+        >>> Tokenizer().cache_key() == Tokenizer(stopwords=None).cache_key()
+        False
+        """
+        from importlib.metadata import version
+
+        self._validate()
+        params = self.get_params()
+        if params["stopwords"] is not None and not isinstance(params["stopwords"], str):
+            params["stopwords"] = sorted(set(params["stopwords"]))
+        path = self._lexicon_path()
+        params["lexicon"] = _lexicon.file_digest(path) if path is not None else None
+        params["keep_names"] = list(params["keep_names"])
+        params["person_names"] = list(params["person_names"])
+        params["drop_pos"] = list(params["drop_pos"]) if params["drop_pos"] else None
+        payload = {
+            "params": params,
+            "algorithm": ALGORITHM_VERSION,
+            "backend_version": _backends.backend_version(self.backend),
+            "stopwordsiso": version("stopwordsiso"),
+            "domain_stopwords": _lexicon.file_digest(_stopwords.DOMAIN_STOPWORDS_PATH)
+            if self.stopwords == "default"
+            else None,
+            "dict": _lexicon.file_digest(_backends.jieba_dict_path()),
+        }
+        blob = json.dumps(payload, sort_keys=True, ensure_ascii=False).encode("utf-8")
+        return hashlib.sha256(blob).hexdigest()
+
+
+__all__ = ["Tokenizer", "Token", "ALGORITHM_VERSION"]
