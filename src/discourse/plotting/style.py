@@ -188,7 +188,34 @@ def style_context():
         yield
 
 
+def _enable_notebook_display() -> None:
+    """In a Jupyter kernel with the inline backend, make Figures display as images.
+
+    matplotlib loads its backend lazily (on the first pyplot figure); the figures
+    made here are not pyplot's, so the inline backend, which registers IPython's
+    display formatter for ``Figure``, is loaded explicitly. Each Figure then shows
+    exactly once, when a cell returns it. Outside IPython this does nothing.
+    """
+    if _registered.get("display"):
+        return
+    _registered["display"] = "done"
+    import sys
+
+    ipython = sys.modules.get("IPython")
+    if ipython is None or ipython.get_ipython() is None:
+        return
+    try:
+        backend = mpl.get_backend(auto_select=False)
+    except TypeError:  # matplotlib < 3.10
+        backend = mpl.rcParams._get("backend")
+    if backend in ("inline", "module://matplotlib_inline.backend_inline"):
+        import importlib
+
+        importlib.import_module("matplotlib_inline.backend_inline")
+
+
 def _ensure_style() -> None:
+    _enable_notebook_display()
     rc = mpl.rcParams
     if not (
         rc["svg.hashsalt"] == SVG_HASHSALT

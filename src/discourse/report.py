@@ -1,0 +1,557 @@
+"""Run the study's notebooks and render them as HTML reports.
+
+``python -m discourse report`` (and ``make report``) calls :func:`run_report`:
+
+1. every notebook in ``notebooks/`` is executed in name order with papermill
+   (kernel ``python3``, working folder = the notebook's folder);
+2. on the bundled corpus the executed notebooks are written back in place,
+   so that ``pytest --nbval`` checks their stored outputs; papermill's
+   timestamps and per-cell metadata are stripped, so a rerun gives the same
+   bytes (:func:`strip_execution_metadata`);
+3. on another corpus (``manifest`` given) nothing bundled is touched: the
+   notebooks get the parameters ``manifest``, ``columns`` and ``out_dir``
+   (papermill injects them after the cell tagged ``parameters``), the kernel
+   runs with ``DISCOURSE_OUT_DIR=<out>`` so that ``discourse.config`` points
+   figures, processed tables and caches there, and the executed notebooks go
+   to ``<out>/notebooks/``;
+4. each executed notebook is rendered twice with nbconvert: a reader's
+   version without code (``reports/<stem>.html``) and a full version with
+   code (``reports/code/<stem>.html``), plus ``reports/index.html`` listing
+   them with a one-line summary each (:func:`notebook_summary`).
+
+The HTML loads nothing from the network: nbconvert's links to require.js,
+MathJax and mermaid on a CDN are left out (the study uses no widgets, LaTeX or
+diagrams), figures are embedded as data URIs and the CSS is inline. Cell
+outputs are rendered as the notebook stored them; corpus text reaches the
+page through pandas' HTML tables, which escape it.
+
+Notebook cell tags understood by the renderer: ``remove-cell`` (left out of
+both versions), ``remove-input`` (code hidden in both), ``remove-output``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import glob as _glob
+import html
+import os
+import re
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+
+from discourse import config
+from discourse.io import atomic_write_text
+
+#: Kernel used to execute the notebooks.
+KERNEL_NAME: str = "python3"
+#: nbconvert base template.
+BASE_TEMPLATE: str = "lab"
+
+_ANSI_RE = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+
+#: Environment for the kernel: deterministic hashing and matplotlib's inline
+#: backend (``make`` exports MPLBACKEND=Agg, which would hide the figures).
+KERNEL_ENV: dict[str, str] = {
+    "PYTHONHASHSEED": "0",
+    "MPLBACKEND": "module://matplotlib_inline.backend_inline",
+    "PYDEVD_DISABLE_FILE_VALIDATION": "1",
+    "SOURCE_DATE_EPOCH": "1672531200",
+}
+
+_TEMPLATE = """\
+{%- extends 'index.html.j2' -%}
+{%- block html_head_js_requirejs -%}{%- endblock html_head_js_requirejs -%}
+{%- block html_head_js_mathjax -%}{%- endblock html_head_js_mathjax -%}
+{%- block html_head_js_mermaidjs -%}{%- endblock html_head_js_mermaidjs -%}
+{%- block html_head_css -%}
+<style type="text/css">
+  nav.discourse-nav { font-family: system-ui, sans-serif; font-size: 14px; padding: 8px 16px;
+                      border-bottom: 1px solid #ddd; background: #fafafa; }
+  nav.discourse-nav a { margin-right: 1.5em; }
+</style>
+{%- endblock html_head_css -%}
+{%- block body_header -%}
+{{ super() }}
+<nav class="discourse-nav"><a href="{{ resources.discourse_index_href | escape }}">All reports</a>\
+<a href="{{ resources.discourse_other_href | escape }}">{{ resources.discourse_other_label | escape }}</a></nav>
+{%- endblock body_header -%}
+"""
+
+
+class ReportError(RuntimeError):
+    """A notebook failed to execute or render; the message names it and the cell."""
+
+
+@dataclass
+class ReportResult:
+    """What :func:`run_report` produced."""
+
+    notebooks: list[Path] = field(default_factory=list)
+    reader_html: list[Path] = field(default_factory=list)
+    code_html: list[Path] = field(default_factory=list)
+    index: Path | None = None
+    reports_dir: Path | None = None
+    bundled: bool = True
+
+
+# -- finding notebooks ----------------------------------------------------------
+def find_notebooks(pattern: str | os.PathLike[str] | None = None) -> list[Path]:
+    """The notebooks to run, in name order.
+
+    Parameters
+    ----------
+    pattern : str, optional
+        A glob (relative to the working folder, ``**`` allowed) or a folder;
+        defaults to every ``*.ipynb`` in ``discourse.config.NOTEBOOKS_DIR``.
+        Checkpoint copies (``.ipynb_checkpoints``) are never included.
+
+    Raises
+    ------
+    ReportError
+        When nothing matches.
+
+    Examples
+    --------
+    >>> [p.name for p in find_notebooks("tests/data/report/*.ipynb")]  # doctest: +SKIP
+    ['00-fixture.ipynb']
+    """
+    if pattern is None:
+        pattern = str(Path(config.NOTEBOOKS_DIR) / "*.ipynb")
+    pattern = str(pattern)
+    if Path(pattern).is_dir():
+        pattern = str(Path(pattern) / "*.ipynb")
+    found = [
+        Path(p).resolve()
+        for p in _glob.glob(pattern, recursive=True)
+        if p.endswith(".ipynb") and ".ipynb_checkpoints" not in Path(p).parts
+    ]
+    if not found:
+        raise ReportError(f"no notebooks match {pattern!r}")
+    return sorted(set(found), key=lambda p: (p.name, str(p)))
+
+
+# -- execution ------------------------------------------------------------------
+def strip_execution_metadata(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """Remove what changes from run to run: papermill's and nbclient's timings.
+
+    Drops the notebook's ``papermill`` metadata (start/end times, duration,
+    paths, environment), and each cell's ``papermill`` and ``execution``
+    metadata (per-cell timestamps), and the empty ``tags`` lists papermill
+    adds. Outputs and execution counts are kept: they are what nbval checks.
+
+    Examples
+    --------
+    >>> nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("1")])
+    >>> nb.metadata["papermill"] = {"duration": 1.2}
+    >>> nb.cells[0].metadata.update(papermill={"start_time": "..."}, tags=[])
+    >>> nb = strip_execution_metadata(nb)
+    >>> dict(nb.metadata), dict(nb.cells[0].metadata)
+    ({}, {})
+    """
+    nb.metadata.pop("papermill", None)
+    for cell in nb.cells:
+        md = cell.get("metadata", {})
+        md.pop("papermill", None)
+        md.pop("execution", None)
+        if md.get("tags") == []:
+            md.pop("tags")
+    return nb
+
+
+@contextlib.contextmanager
+def _environment(extra: Mapping[str, str]) -> Iterator[None]:
+    saved = {k: os.environ.get(k) for k in extra}
+    os.environ.update(extra)
+    try:
+        yield
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
+def _failure_message(path: Path, exc: Exception) -> str:
+    cell_index = getattr(exc, "cell_index", None)
+    exec_count = getattr(exc, "exec_count", None)
+    source = getattr(exc, "source", "") or ""
+    ename = getattr(exc, "ename", type(exc).__name__)
+    evalue = getattr(exc, "evalue", str(exc))
+    first = next((ln for ln in str(source).splitlines() if ln.strip()), "")
+    tb = [_ANSI_RE.sub("", t) for t in (getattr(exc, "traceback", None) or [])]
+    tail = "\n".join(tb[-3:]) if tb else ""
+    where = f"cell {cell_index}" if cell_index is not None else "a cell"
+    if exec_count is not None:
+        where += f" (In [{exec_count}])"
+    msg = f"notebook {path} failed in {where}: {ename}: {evalue}"
+    if first:
+        msg += f"\n  cell starts: {first[:120]}"
+    if tail:
+        msg += f"\n{tail}"
+    return msg
+
+
+def execute_notebook(
+    path: str | os.PathLike[str],
+    output_path: str | os.PathLike[str],
+    *,
+    parameters: Mapping[str, object] | None = None,
+    env: Mapping[str, str] | None = None,
+    kernel_name: str = KERNEL_NAME,
+    cwd: str | os.PathLike[str] | None = None,
+    timeout: float | None = None,
+) -> Path:
+    """Execute one notebook with papermill and write it, byte-stable, atomically.
+
+    Parameters
+    ----------
+    path : path-like
+        The notebook.
+    output_path : path-like
+        Where the executed notebook goes (may be ``path`` itself). Nothing is
+        written when execution fails.
+    parameters : mapping, optional
+        Papermill parameters; None or empty injects nothing.
+    env : mapping, optional
+        Extra environment variables for the kernel (on top of :data:`KERNEL_ENV`).
+    cwd : path-like, optional
+        Working folder of the kernel; defaults to the notebook's folder.
+    timeout : float, optional
+        Seconds allowed per cell (None: no limit).
+
+    Returns
+    -------
+    Path
+        ``output_path``.
+
+    Raises
+    ------
+    ReportError
+        Naming the notebook, the cell (index and execution count), the
+        exception and the first line of the cell.
+    """
+    import papermill as pm
+    from papermill.exceptions import PapermillExecutionError
+
+    path = Path(path).resolve()
+    output_path = Path(output_path)
+    kernel_env = {**KERNEL_ENV, **(env or {})}
+    try:
+        with _environment(kernel_env):
+            nb = pm.execute_notebook(
+                str(path),
+                None,
+                parameters=dict(parameters) if parameters else None,
+                kernel_name=kernel_name,
+                cwd=str(cwd or path.parent),
+                progress_bar=False,
+                log_output=False,
+                request_save_on_cell_execute=False,
+                execution_timeout=timeout,
+            )
+    except PapermillExecutionError as exc:
+        raise ReportError(_failure_message(path, exc)) from exc
+    except Exception as exc:  # kernel died, timeout, invalid notebook, ...
+        raise ReportError(f"notebook {path} could not be executed: {type(exc).__name__}: {exc}") from exc
+    nb = strip_execution_metadata(nb)
+    atomic_write_text(output_path, nbformat.writes(nb) + "\n")
+    return output_path
+
+
+# -- summaries ------------------------------------------------------------------
+_MD_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
+_MD_MARK = re.compile(r"(\*\*|__|\*|`)")
+_SENTENCE = re.compile(r"^(.+?(?:[.!?](?=\s|$)|[。！？]))")
+
+
+def _plain(text: str) -> str:
+    text = _MD_LINK.sub(r"\1", text)
+    text = _MD_MARK.sub("", text)
+    text = re.sub(r"<[^>]+>", "", text)
+    return " ".join(text.split())
+
+
+def notebook_summary(nb: nbformat.NotebookNode | str | os.PathLike[str]) -> tuple[str, str]:
+    """Title and one-line summary of a notebook, for the index page.
+
+    The title is the first Markdown heading (else the notebook's
+    ``metadata.title``); the summary is ``metadata.discourse.summary`` when
+    set, else the first sentence of the first Markdown paragraph that is not
+    a heading. Markdown markup is removed; the result is plain text (the
+    index escapes it).
+
+    Examples
+    --------
+    >>> nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell(
+    ...     "# 01 Corpus\\n\\nWhat do the five texts look like? More detail here.")])
+    >>> notebook_summary(nb)
+    ('01 Corpus', 'What do the five texts look like?')
+    """
+    if not isinstance(nb, nbformat.NotebookNode):
+        nb = nbformat.read(str(nb), as_version=4)
+    title, summary = "", ""
+    meta = nb.metadata.get("discourse", {}) or {}
+    for cell in nb.cells:
+        if cell.cell_type != "markdown":
+            continue
+        for block in re.split(r"\n\s*\n", cell.source):
+            block = block.strip()
+            if not block:
+                continue
+            if block.startswith("#"):
+                if not title:
+                    title = _plain(block.splitlines()[0].lstrip("#"))
+                rest = "\n".join(block.splitlines()[1:]).strip()
+                if not rest:
+                    continue
+                block = rest
+            if not summary and not block.startswith(("|", "```", "<", "!")):
+                text = _plain(block)
+                m = _SENTENCE.match(text)
+                summary = m.group(1) if m else text
+        if title and summary:
+            break
+    title = title or str(nb.metadata.get("title", "") or "")
+    summary = str(meta.get("summary") or summary)
+    return title, summary
+
+
+# -- HTML -------------------------------------------------------------------------
+def _exporter(reader: bool):
+    import jinja2
+    from nbconvert import HTMLExporter
+    from nbconvert.preprocessors import TagRemovePreprocessor
+
+    exporter = HTMLExporter(
+        template_name=BASE_TEMPLATE,
+        extra_loaders=[jinja2.DictLoader({"discourse.html.j2": _TEMPLATE})],
+        template_file="discourse.html.j2",
+        exclude_input=reader,
+        exclude_input_prompt=reader,
+        exclude_output_prompt=reader,
+        anchor_link_text="¶",
+    )
+    tags = TagRemovePreprocessor(
+        remove_cell_tags={"remove-cell", "remove_cell"},
+        remove_input_tags={"remove-input", "remove_input", "hide-input"},
+        remove_all_outputs_tags={"remove-output", "remove_output"},
+        enabled=True,
+    )
+    exporter.register_preprocessor(tags, enabled=True)
+    return exporter
+
+
+def render_html(
+    notebook: str | os.PathLike[str], reports_dir: str | os.PathLike[str]
+) -> tuple[Path, Path]:
+    """Render one executed notebook to ``<reports>/<stem>.html`` and ``<reports>/code/<stem>.html``.
+
+    The first is the reader's version (no code, no prompts), the second the
+    full version with code. Each links to the index and to the other version.
+
+    Returns
+    -------
+    (Path, Path)
+        Reader's version, full version.
+    """
+    notebook = Path(notebook)
+    reports_dir = Path(reports_dir)
+    nb = nbformat.read(str(notebook), as_version=4)
+    title, _ = notebook_summary(nb)
+    stem = notebook.stem
+    out = []
+    for reader, target, index_href, other_href, other_label in (
+        (True, reports_dir / f"{stem}.html", "index.html", f"code/{stem}.html", "Version with code"),
+        (False, reports_dir / "code" / f"{stem}.html", "../index.html", f"../{stem}.html", "Reader's version (no code)"),
+    ):
+        resources = {
+            "metadata": {"name": title or stem, "path": str(notebook.parent)},
+            "discourse_index_href": index_href,
+            "discourse_other_href": other_href,
+            "discourse_other_label": other_label,
+        }
+        try:
+            body, _res = _exporter(reader).from_notebook_node(nb, resources=resources)
+        except Exception as exc:
+            raise ReportError(f"notebook {notebook} could not be rendered to HTML: {type(exc).__name__}: {exc}") from exc
+        out.append(atomic_write_text(target, body))
+    return out[0], out[1]
+
+
+def write_index(
+    entries: Sequence[tuple[str, str, str]], reports_dir: str | os.PathLike[str], *, title: str = "Reports"
+) -> Path:
+    """Write ``<reports>/index.html`` listing the reports.
+
+    Parameters
+    ----------
+    entries : sequence of (stem, title, summary)
+        One per notebook, in order; all text is HTML-escaped.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> p = write_index([("01-corpus", "Corpus <b>", "What is in it?")], tempfile.mkdtemp())
+    >>> "Corpus &lt;b&gt;" in p.read_text(encoding="utf-8")
+    True
+    """
+    esc = html.escape
+    rows = []
+    for stem, nb_title, summary in entries:
+        rows.append(
+            "  <li>\n"
+            f'    <h2><a href="{esc(stem)}.html">{esc(nb_title or stem)}</a></h2>\n'
+            f"    <p>{esc(summary)}</p>\n"
+            f'    <p class="links"><a href="{esc(stem)}.html">read</a> · '
+            f'<a href="code/{esc(stem)}.html">with code</a> · <code>notebooks/{esc(stem)}.ipynb</code></p>\n'
+            "  </li>"
+        )
+    page = f"""<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1.0">
+<title>{esc(title)}</title>
+<style>
+  body {{ font-family: system-ui, "Noto Sans CJK SC", sans-serif; max-width: 46em; margin: 2em auto;
+         padding: 0 1em; line-height: 1.5; color: #222; }}
+  ol {{ padding-left: 1.2em; }}
+  li {{ margin-bottom: 1.4em; }}
+  h2 {{ font-size: 1.15em; margin: 0 0 .2em; }}
+  p {{ margin: .2em 0; }}
+  .links {{ font-size: .9em; color: #555; }}
+</style>
+</head>
+<body>
+<h1>{esc(title)}</h1>
+<p>Each report is one notebook of the study, executed on the corpus and rendered in two
+versions: a reader's version without code, and a version with the code.</p>
+<ol>
+{chr(10).join(rows)}
+</ol>
+</body>
+</html>
+"""
+    return atomic_write_text(Path(reports_dir) / "index.html", page)
+
+
+# -- the whole job -------------------------------------------------------------------
+def _same_path(a: Path, b: Path) -> bool:
+    try:
+        return a.resolve() == b.resolve()
+    except OSError:
+        return False
+
+
+def run_report(
+    *,
+    manifest: str | os.PathLike[str] | None = None,
+    out_dir: str | os.PathLike[str] | None = None,
+    notebooks: str | os.PathLike[str] | Sequence[str | os.PathLike[str]] | None = None,
+    columns: Mapping[str, str] | None = None,
+    html: bool = True,
+    kernel_name: str = KERNEL_NAME,
+    timeout: float | None = None,
+) -> ReportResult:
+    """Execute the notebooks and render the HTML reports.
+
+    Parameters
+    ----------
+    manifest : path-like, optional
+        A corpus manifest. None (or the bundled ``data/corpus.csv``) runs on the
+        bundled corpus.
+    out_dir : path-like, optional
+        Output folder. Required with another manifest; None on the bundled
+        corpus writes notebooks in place, ``figures/`` and ``reports/``.
+    notebooks : glob, folder or sequence of paths, optional
+        Defaults to every notebook in ``notebooks/``, in name order.
+    columns : mapping, optional
+        Column mapping of the manifest (canonical field -> manifest column),
+        passed to the notebooks as the ``columns`` parameter.
+    html : bool
+        Render the HTML reports and the index.
+    kernel_name : str
+    timeout : float, optional
+        Seconds allowed per cell.
+
+    Returns
+    -------
+    ReportResult
+
+    Raises
+    ------
+    ReportError
+        When a notebook fails (naming it and the cell), or the arguments
+        would overwrite the bundled results with another corpus's.
+    """
+    bundled_manifest = manifest is None or _same_path(Path(manifest), Path(config.MANIFEST_PATH))
+    if manifest is not None and not Path(manifest).is_file():
+        raise ReportError(f"manifest not found: {manifest}")
+    if out_dir is not None and _same_path(Path(out_dir), Path(config.PROJ_ROOT)):
+        out_dir = None if bundled_manifest else out_dir
+    if not bundled_manifest and out_dir is None:
+        raise ReportError("--out is required with --manifest: the bundled results are never overwritten")
+    if out_dir is not None and _same_path(Path(out_dir), Path(config.PROJ_ROOT)):
+        raise ReportError(f"--out must not be the project folder ({config.PROJ_ROOT}) for another corpus")
+    bundled = bundled_manifest and out_dir is None
+
+    if notebooks is None or isinstance(notebooks, (str, os.PathLike)):
+        paths = find_notebooks(notebooks)
+    else:
+        paths = sorted((Path(p).resolve() for p in notebooks), key=lambda p: (p.name, str(p)))
+        if not paths:
+            raise ReportError("no notebooks given")
+
+    result = ReportResult(bundled=bundled)
+    if bundled:
+        parameters: dict[str, object] = {}
+        env: dict[str, str] = {}
+        reports_dir = Path(config.REPORTS_DIR)
+        nb_out_dir = None
+    else:
+        out = Path(out_dir).resolve()
+        parameters = {
+            "manifest": str(Path(manifest).resolve()) if manifest is not None else str(Path(config.MANIFEST_PATH)),
+            "out_dir": str(out),
+        }
+        if columns:
+            parameters["columns"] = dict(columns)
+        env = {"DISCOURSE_OUT_DIR": str(out)}
+        reports_dir = out / "reports"
+        nb_out_dir = out / "notebooks"
+    result.reports_dir = reports_dir
+
+    for path in paths:
+        target = path if nb_out_dir is None else nb_out_dir / path.name
+        execute_notebook(path, target, parameters=parameters, env=env, kernel_name=kernel_name, timeout=timeout)
+        result.notebooks.append(target)
+
+    if html:
+        entries = []
+        for nb_path in result.notebooks:
+            reader, code = render_html(nb_path, reports_dir)
+            result.reader_html.append(reader)
+            result.code_html.append(code)
+            nb_title, summary = notebook_summary(nb_path)
+            entries.append((nb_path.stem, nb_title, summary))
+        result.index = write_index(entries, reports_dir)
+    return result
+
+
+__all__ = [
+    "KERNEL_NAME",
+    "KERNEL_ENV",
+    "ReportError",
+    "ReportResult",
+    "find_notebooks",
+    "strip_execution_metadata",
+    "execute_notebook",
+    "notebook_summary",
+    "render_html",
+    "write_index",
+    "run_report",
+]
