@@ -139,3 +139,45 @@ def test_topic_table(units):
     assert len(ids) == 2 and all(units.set_index("para_id").loc[i, "kind"] == "V" for i in ids)
     assert tab.example_texts[1].count("\n") == 1
     assert topic_table(tm, units).glosses.isna().all()
+
+
+@pytest.mark.corpus
+def test_runs_on_real_work_reports():
+    """The analysis functions on ~40 real reports from 2020-2022 (a few thousand paragraphs)."""
+    from discourse import config
+
+    root = config.GOV_REPORTS_DIR
+    if not root.is_dir():
+        pytest.skip(f"corpus folder absent: {root}")
+    import re
+
+    import rjieba
+    import stopwordsiso
+
+    from discourse.features import discourse_features
+    from discourse.keyness import group_keyness
+
+    manifest = pd.read_csv(root / "manifest.csv")
+    pick = (manifest[manifest.year.isin([2020, 2022]) & (manifest.n_yiqingfangkong > 0)]
+            .sort_values("path").groupby("year").head(20))
+    rows = []
+    for r in pick.itertuples():
+        text = (root / r.path).read_text(encoding="utf-8")
+        body = re.sub(r"\A---\n.*?\n---\n", "", text, count=1, flags=re.DOTALL)
+        for i, p in enumerate(x.strip() for x in re.split(r"\n\s*\n", body)):
+            if p:
+                rows.append({"doc_id": r.path, "para_id": f"{r.path}:p{i:03d}", "year": r.year,
+                             "text": p, "tokens": rjieba.cut(p)})
+    units = pd.DataFrame(rows)
+    assert len(units) > 1000
+    stop = frozenset(stopwordsiso.stopwords("zh"))
+    tm = TopicModel(n_components=10, min_df=3, max_df=0.5, stop_words=stop).fit(units)
+    top = tm.top_terms(15)
+    assert top.groupby("topic").term.apply(lambda t: "疫情" in set(t)).any()
+    shares = topic_shares(tm.transform(units), units, "year", n_boot=200)
+    assert shares.groupby("year").share.sum().tolist() == pytest.approx([1.0, 1.0])
+    key = group_keyness(units, "year", 2022, min_freq=20, stop_words=stop)
+    assert key.significant.any() and (key.p_adjusted >= key.p_value).all()
+    feats = discourse_features(units)
+    enum = feats[feats.feature == "enum_item"]["count"]
+    assert enum.sum() > 0 and len(enum) == pick.shape[0]
