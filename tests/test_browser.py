@@ -20,7 +20,6 @@ import os
 import re
 import shutil
 import subprocess
-import tempfile
 import time
 import urllib.request
 from pathlib import Path

@@ -284,7 +284,7 @@ def test_heatmap_cluster_order_groups_similar_documents():
 
 def test_feature_rates_annotate_counts():
     r = pd.DataFrame({"feature": ["要求", "强调"], "label": ["Hami", "Hami"], "rate": [1.0, 0.5], "count": [7, 3]})
-    texts = [t.get_text().strip() for t in plot_feature_rates(r).axes[0].texts]
+    texts = [t.get_text().strip() for t in plot_feature_rates(r).axes[0].texts]  # annotations are texts
     assert texts == ["7", "3"]
 
 

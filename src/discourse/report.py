@@ -252,6 +252,9 @@ def execute_notebook(
                 log_output=False,
                 request_save_on_cell_execute=False,
                 execution_timeout=timeout,
+                # the kernel's own log (e.g. the KeyboardInterrupt it logs when it is
+                # shut down) is not the notebook's output; cell errors still surface
+                extra_arguments=["--IPKernelApp.log_level=CRITICAL"],
             )
     except PapermillExecutionError as exc:
         raise ReportError(_failure_message(path, exc)) from exc

@@ -408,6 +408,8 @@ def plot_topic_shares(
                         elinewidth=1.2, capsize=0, label=str(g))
         else:
             ax.plot(x, y, "o", color=colors[g], ms=4.5, label=str(g))
+    for k in range(1, len(topics)):
+        ax.axhline(k - 0.5, color="#eeeeee", lw=0.8, zorder=0)
     labels = [topic_labels.get(t, str(t)) if topic_labels else str(t) for t in topics]
     ax.set_yticks(np.arange(len(topics)), labels)
     ax.invert_yaxis()
@@ -674,7 +676,10 @@ def plot_feature_rates(
         if count_col is not None:
             for xi, yi, c in zip(x, y, sub[count_col]):
                 if np.isfinite(xi) and pd.notna(c):
-                    ax.text(xi, yi, f" {int(c)}", va="center", ha="left", fontsize=6.5, color=colors[g])
+                    ax.annotate(f"{int(c)}", (xi, yi), xytext=(5, 0), textcoords="offset points",
+                                va="center", ha="left", fontsize=6.5, color=colors[g])
+    for k in range(1, len(feats)):
+        ax.axhline(k - 0.5, color="#eeeeee", lw=0.8, zorder=0)
     frame = pd.DataFrame({feature_col: feats})
     ax.set_yticks(np.arange(len(feats)), _term_labels(frame, feature_col, gloss))
     ax.invert_yaxis()
