@@ -78,10 +78,13 @@ def bootstrap_ci(
     if x.shape[0] < 2:
         nan = np.full(shape, np.nan)
         return (float(nan), float(nan)) if x.ndim == 1 else (nan, nan.copy())
+    # resample in batches of at most ~4 million values (32 MB) at a time
+    batch = max(1, min(n_boot, 4_000_000 // max(1, x.size)))
     res = sst.bootstrap(
         (x,),
         statistic,
         n_resamples=n_boot,
+        batch=batch,
         vectorized=True,
         axis=0,
         confidence_level=ci,
