@@ -23,7 +23,9 @@ rule                        removes                                     records
 ``photo_caption``           ``图为：…``; a caption ending ``记者李华摄``       ``photographer``
 ``reporter_credit``         in-paragraph: ``济源网讯（记者郑海波）`` at the      ``reporter``
                             start, ``（记者安艳）`` / ``（刘晓荣、梁栋）``
-                            after the last sentence
+                            after the last sentence (an outlet in
+                            that place, ``（梅州日报）``, is ``outlet``)
+``page_note``               ``（下转第四版）``, ``（此件有删减）``, ``（鼓掌）``
 ==========================  ==========================================  ==================
 
 Outlet values that only say the text was submitted by a user (``网友投稿``)
@@ -39,7 +41,7 @@ from discourse.cleaning.rules import HAN, Context, Edit, drop_lines, iter_lines,
 _DATE_RE = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})")
 #: Values of 来源 that name no outlet.
 NOT_AN_OUTLET = frozenset({"网友投稿", "网络", "互联网", "本站", "网络整理", "原创", "转载", "综合"})
-_NAME = f"[{HAN}·]{{2,5}}"
+_NAME = f"[{HAN}]{{2,4}}(?:·[{HAN}]{{2,6}})?(?<!负责)(?<!牵头)(?<!承办)(?<!配合)"
 
 
 def _record_date(ctx: Context, text: str, field: str = "pub_date") -> None:
@@ -122,7 +124,7 @@ def related_links(text: str, ctx: Context) -> list[Edit]:
             in_block, hit = True, True
         elif BULLET_RE.match(s) or DATED_LINK_RE.match(s):
             hit = True
-        elif in_block and s and len(s) <= 40 and not re.search("[。！？]", s):
+        elif in_block and s and len(s) <= 40 and not re.search("[。！？：；:;（）()©|]", s):
             hit = True
         elif s:
             in_block = False
@@ -150,7 +152,7 @@ def site_footer(text: str, ctx: Context) -> list[Edit]:
     def record(m: re.Match[str], c: Context) -> None:
         s = _SITE_RE.search(m.group(0))
         if s:
-            c.record("source_site", s.group(1))
+            c.record("source_site", re.sub(r"^(?:Copyright|copyright|©|\d{4}(?:-\d{4})?|\s)+", "", s.group(1)))
 
     return drop_lines(text, ctx, pattern=FOOTER_RE, record=record)
 
@@ -204,7 +206,9 @@ def credit_line(text: str, ctx: Context) -> list[Edit]:
     """Remove editor / reporter credit lines (``[编辑：张乐]``, ``责任编辑：赵红媚``)."""
 
     def record(m: re.Match[str], c: Context) -> None:
-        for item in re.finditer(r"(" + _ROLE + r")\s*[：:]\s*([^\s\]】）)，、|：:]{2,12})", m.group(0)):
+        for item in re.finditer(
+            r"(" + _ROLE + r")\s*[：:]\s*([^\s\]】）)，、|：:]{2,12}?)(?=" + _ROLE + r"|[\s\]】）)，、|]|$)", m.group(0)
+        ):
             role, name = item.group(1), item.group(2)
             if role == "来源":
                 _record_source(c, name)
@@ -236,14 +240,29 @@ LEAD_CREDIT_RE = re.compile(
     re.M,
 )
 TRAIL_CREDIT_RE = re.compile(
-    r"(?<=[。！？”」])\s*[（(]\s*(?:" + _REPORTER + r"|作者|文/|文：|文:)?\s*[：:]?\s*"
+    r"(?<=[。！？”」])[ \t]*[（(]\s*(?:" + _REPORTER + r"|作者|文/|文：|文:)?\s*[：:]?\s*"
     r"(?P<names>" + _NAME + r"(?:[、，\s]+" + _NAME + r")*)\s*[）)][ \t]*$",
     re.M,
 )
 
 
 def _names(s: str) -> str:
-    return "、".join(n for n in re.split(r"[、，\s]+", s.strip()) if n)
+    return "、".join(n for n in re.split(r"[、，\s]+|" + _REPORTER, s.strip()) if n)
+
+
+#: A trailing parenthesis that names an outlet (``（梅州日报）``), not people.
+_OUTLET_NAME_RE = re.compile(r"(?:报|网|台|社|杂志|新闻|频道|客户端)$")
+PAGE_NOTE_RE = re.compile(
+    r"[ \t]*[（(](?:下转|上接|转)第?[一二三四五六七八九十\d]+版[）)]"
+    r"|^[（(](?:此件有删减|有删节|节选|摘要|全文略)[）)]$"
+    r"|[ \t]*[（(](?:热烈|长时间)?(?:鼓掌|掌声|笑声)[）)]",
+    re.M,
+)
+
+
+def page_note(text: str, ctx: Context) -> list[Edit]:
+    """Remove page and transcript notes: ``（下转第四版）``, ``（此件有删减）``, ``（鼓掌）``."""
+    return [Edit(m.start(), m.end(), m.group(0), "") for m in PAGE_NOTE_RE.finditer(text)]
 
 
 def reporter_credit(text: str, ctx: Context) -> list[Edit]:
@@ -254,11 +273,15 @@ def reporter_credit(text: str, ctx: Context) -> list[Edit]:
     """
     edits = []
     for m in LEAD_CREDIT_RE.finditer(text):
-        ctx.record("reporter", _names(m.group("names").replace("记者", " ")))
+        ctx.record("reporter", _names(m.group("names")))
         _record_source(ctx, m.group("src"))
         edits.append(Edit(m.start(), m.end(), m.group(0), ""))
     for m in TRAIL_CREDIT_RE.finditer(text):
-        ctx.record("reporter", _names(m.group("names")))
+        names = _names(m.group("names"))
+        if _OUTLET_NAME_RE.search(names):
+            _record_source(ctx, names)
+        else:
+            ctx.record("reporter", names)
         edits.append(Edit(m.start(), m.end(), m.group(0), ""))
     return edits
 
@@ -276,4 +299,5 @@ __all__ = [
     "credit_line",
     "photo_caption",
     "reporter_credit",
+    "page_note",
 ]

@@ -6,9 +6,10 @@
   most 80 characters long and either equals the manifest title (``Context.title``)
   or recurs further down. Every line equal to the headline (ignoring
   whitespace and digits, so ``在年全市…`` matches ``在2021年全市…``) or that is a
-  fragment of it (a substring of six characters or more, without
-  punctuation) is removed; lines equal to the manifest title are removed in
-  any case. The longest variant is recorded as ``title``.
+  fragment of the page's own first line (a substring of six characters or
+  more, without punctuation) is removed; lines equal to the manifest title
+  are removed in any case (fragments of the manifest title are not: in a
+  report they are the speaker's line). The longest variant is recorded as ``title``.
 - :func:`teaser_excerpt`: a paragraph made of a headline fragment followed by
   a passage copied from a later paragraph (the excerpt a spam page shows
   under its title) is removed.
@@ -60,7 +61,8 @@ def repeated_title(text: str, ctx: Context) -> list[Edit]:
         return []
     known = _key(ctx.title) if ctx.title else ""
     first = lines[0][2].strip()
-    variants = [k for k in (known,) if k]
+    variants = [k for k in (known,) if k]  # removed when a line equals them
+    detected: list[str] = []  # the page's own headline: fragments removed too
     if _is_title_like(first):
         fk = _key(first)
         recurs = fk == known or any(
@@ -69,6 +71,7 @@ def repeated_title(text: str, ctx: Context) -> list[Edit]:
         )
         if recurs:
             variants.append(fk)
+            detected.append(fk)
     if not variants:
         return []
     spans = []
@@ -79,7 +82,7 @@ def repeated_title(text: str, ctx: Context) -> list[Edit]:
         if not k or not _is_title_like(s):
             continue
         if k in variants or (
-            len(k) >= MIN_FRAGMENT and not _PUNCT_RE.search(s) and any(k in v for v in variants)
+            len(k) >= MIN_FRAGMENT and not _PUNCT_RE.search(s) and any(k in v for v in detected)
         ):
             spans.append((a, b))
             if k in variants:

@@ -53,6 +53,7 @@ def default_rules() -> list[Rule]:
         R("original_title", chrome.original_title, "原标题 line (the title becomes metadata)."),
         R("credit_line", chrome.credit_line, "Editor and reporter credit lines."),
         R("photo_caption", chrome.photo_caption, "Photo captions (图为：…, …记者某某摄)."),
+        R("page_note", chrome.page_note, "Newspaper page notes (（下转第四版）, （此件有删减）)."),
         R("reporter_credit", chrome.reporter_credit, "Reporter credits at the start or end of a paragraph."),
         R("seo_spam", spam.seo_spam, "SEO spam title lines and their keywords stuffed into sentences."),
         R("advert_line", spam.advert_line, "Advert lines with a contact number."),

@@ -54,7 +54,7 @@ _ENUM_START = (
     r"(?:[一二三四五六七八九十]+[是要、]|第[一二三四五六七八九十]+[，、是]|[（(][一二三四五六七八九十\d]+[)）]"
     r"|\d+[.、．]|[①-⑳]|[—－]{1,2})"
 )
-_BROKEN_RE = re.compile(r"(?<=[，、；])\n+(?!\n|" + _ENUM_START + ")(?=\\S)")
+_BROKEN_RE = re.compile(r"(?<=[，、；])\n(?!\n|" + _ENUM_START + ")(?=\\S)")
 _SENT_END = "。！？"
 
 
@@ -172,13 +172,22 @@ def doubled_punctuation(text: str, ctx: Context | None = None) -> list[Edit]:
 def join_broken_paragraphs(text: str, ctx: Context | None = None) -> list[Edit]:
     """Join a line ending in ``，、；`` to the next (unless it opens an item).
 
+    Only in documents whose paragraphs are separated by blank lines, and only
+    across a single line break: there a break without a blank line inside a
+    sentence is an accident of the page, while in a document with one
+    paragraph per line (or across a blank line) it may be a list.
+
     Examples
     --------
     >>> from discourse.cleaning.rules import apply_edits
-    >>> s = "医疗设备亟需改善；\\n核酸检测能力有待提升。\\n一是…；\\n二是…。"
+    >>> s = "设备亟需改善；\\n检测能力有待提升。\\n\\n一是…；\\n二是…。\\n\\n三是…；\\n\\n四是…。"
     >>> apply_edits(s, join_broken_paragraphs(s))
-    '医疗设备亟需改善；核酸检测能力有待提升。\\n一是…；\\n二是…。'
+    '设备亟需改善；检测能力有待提升。\\n\\n一是…；\\n二是…。\\n\\n三是…；\\n\\n四是…。'
     """
+    blank = len(re.findall(r"\n[ \t]*\n", text))
+    single = len(re.findall(r"(?<!\n)\n(?![ \t]*\n)", text)) - 0
+    if blank == 0 or blank < single:
+        return []
     return regex_sub(text, ctx, pattern=_BROKEN_RE, repl="")
 
 

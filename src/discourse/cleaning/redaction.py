@@ -9,8 +9,9 @@ token and exclude from the vocabulary:
   ``〔REDACTED〕``;
 - ``XX`` (or a longer run of X) not part of a Latin word: ``〔XX〕`` (a place
   or a number withheld, ``XX作为旅游城市``, ``XX余名党员``);
-- a single ``X`` between Chinese characters or next to one and not part of a
-  Latin word: ``〔X〕`` (``返X来X人员``, ``X次核酸检测``).
+- a single ``X`` next to a Chinese character, not part of a Latin word,
+  a number or a formula: ``〔X〕`` (``返X来X人员``, ``X次核酸检测``; but not
+  ``“1+5+X”`` nor the words in :data:`X_WORDS` such as ``X射线``).
 
 Full-width ``ＸＸ`` and ``＊＊＊`` are folded to ASCII earlier by
 :func:`discourse.cleaning.punctuation.normalize_width`. Counts per document
@@ -22,12 +23,16 @@ from __future__ import annotations
 import re
 
 from discourse import placeholders as ph
-from discourse.cleaning.rules import CJK, Context, Edit
+from discourse.cleaning.rules import HAN, Context, Edit
 
+#: Words in which a lone X is a letter, not a mark (X射线, X光).
+X_WORDS = ("X射线", "X光", "X线")
 REDACTION_RE = re.compile(
     r"(?P<stars>\*{3,})"
     r"|(?<![A-Za-z〔])(?P<xx>X{2,})(?![A-Za-z〕])"
-    f"|(?<![A-Za-z〔])(?P<x>X)(?![A-Za-z〕])(?:(?<=[{CJK}]X)|(?=[{CJK}]))"
+    r"|(?<![A-Za-z0-9〔+＋/-])(?P<x>X)(?![A-Za-z0-9〕+＋/-])"
+    f"(?!{'|'.join(re.escape(w[1:]) for w in X_WORDS)})"
+    f"(?:(?<=[{HAN}]X)|(?=[{HAN}]))"
 )
 #: The placeholders produced by cleaning, with the column suffix used for counts.
 CLEANING_PLACEHOLDERS = {ph.REDACTED: "redacted", ph.ANON: "xx", ph.ANON_CHAR: "x"}
@@ -39,9 +44,9 @@ def redaction_marks(text: str, ctx: Context | None = None) -> list[Edit]:
     Examples
     --------
     >>> from discourse.cleaning.rules import apply_edits
-    >>> s = "领会***对疫情，XX余名党员，返X来X人员，X次核酸检测，COVID-19 XBB"
+    >>> s = "领会***对疫情，XX余名党员，返X来X人员，X次核酸检测，“1+5+X”，X射线，XBB"
     >>> apply_edits(s, redaction_marks(s))
-    '领会〔REDACTED〕对疫情，〔XX〕余名党员，返〔X〕来〔X〕人员，〔X〕次核酸检测，COVID-19 XBB'
+    '领会〔REDACTED〕对疫情，〔XX〕余名党员，返〔X〕来〔X〕人员，〔X〕次核酸检测，“1+5+X”，X射线，XBB'
     """
     edits = []
     for m in REDACTION_RE.finditer(text):
