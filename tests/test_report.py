@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import html.parser
-import json
 import shutil
 from pathlib import Path
 
@@ -236,8 +235,18 @@ def test_cli_reports_errors_with_exit_code(tmp_path, capsys):
         main(["report", "--bogus"])
 
 
-def test_cli_runs_the_fixture(tmp_path, capsys):
-    code = main(["report", "--notebooks", str(FIXTURES / "*.ipynb"), "--out", str(tmp_path), "--no-html"])
+def test_cli_passes_its_arguments_to_the_runner(tmp_path, monkeypatch, capsys):
+    seen = {}
+
+    def fake_run_report(**kwargs):
+        seen.update(kwargs)
+        return report.ReportResult(notebooks=[tmp_path / "notebooks" / "01-x.ipynb"], index=tmp_path / "index.html")
+
+    monkeypatch.setattr(report, "run_report", fake_run_report)
+    code = main(["report", "--manifest", "m.csv", "--out", str(tmp_path), "--notebooks", "nb/*.ipynb",
+                 "--columns", "doc_id=file,city_zh=地区", "--no-html"])
     assert code == 0
-    assert "executed" in capsys.readouterr().out
-    assert json.loads((tmp_path / "notebooks" / "00-fixture.ipynb").read_text(encoding="utf-8"))["cells"]
+    assert seen == {"manifest": "m.csv", "out_dir": str(tmp_path), "notebooks": "nb/*.ipynb",
+                    "columns": {"doc_id": "file", "city_zh": "地区"}, "html": False, "timeout": None}
+    out = capsys.readouterr().out
+    assert "executed  " in out and "01-x.ipynb" in out and "index.html" in out
