@@ -49,6 +49,8 @@ from discourse.io import atomic_write_text
 KERNEL_NAME: str = "python3"
 #: nbconvert base template.
 BASE_TEMPLATE: str = "lab"
+#: Heading of ``reports/index.html``.
+INDEX_TITLE: str = "疫情防控 in local-government texts, 2020–2022: the study's reports"
 
 _ANSI_RE = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
@@ -386,7 +388,7 @@ def render_html(
 
 
 def write_index(
-    entries: Sequence[tuple[str, str, str]], reports_dir: str | os.PathLike[str], *, title: str = "Reports"
+    entries: Sequence[tuple[str, str, str]], reports_dir: str | os.PathLike[str], *, title: str = INDEX_TITLE
 ) -> Path:
     """Write ``<reports>/index.html`` listing the reports.
 
@@ -548,6 +550,7 @@ def run_report(
 __all__ = [
     "KERNEL_NAME",
     "KERNEL_ENV",
+    "INDEX_TITLE",
     "ReportError",
     "ReportResult",
     "find_notebooks",
