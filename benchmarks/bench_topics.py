@@ -3,8 +3,8 @@
 Reads the Markdown files of ``discourse.config.GOV_REPORTS_DIR`` (listed in
 its ``manifest.csv``), drops the YAML front matter, splits each body on blank
 lines into paragraphs, tokenises them with ``rjieba.cut`` in a process pool
-(the project tokenizer, ``discourse.segment.tokenize_units``, is used instead
-when it exists and ``--tokenizer project`` is given), then fits
+(``--tokenizer project`` uses the project tokenizer instead,
+``discourse.segment.tokenize_units`` with its default stop words, uncached), then fits
 :class:`discourse.topics.TopicModel` (sparse TF-IDF, NMF) and prints the time
 of each stage and the peak resident memory of the main process and of the
 pool workers. Target: peak memory under 4 GB.
@@ -105,7 +105,9 @@ def main(argv: list[str] | None = None) -> int:
 
         from discourse.segment import Tokenizer, tokenize_units
 
-        units = tokenize_units(pd.DataFrame({"text": paras}), Tokenizer())
+        units = tokenize_units(
+            pd.DataFrame({"text": paras}), Tokenizer(), n_jobs=args.jobs, cache=False
+        )
         tokens = units["tokens"].tolist()
     else:
         tokens = tokenize(paras, args.jobs)
