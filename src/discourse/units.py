@@ -9,8 +9,9 @@ Rules of the sentence splitter:
 - **Quotations.** No split inside a matched pair of ``“…”``, ``‘…’``, ``「…」``,
   ``『…』`` or ``《…》``, except when the quotation itself ends with a sentence
   mark and closes the sentence: ``他说：“要坚持。要落实。”会议强调…`` gives
-  ``他说：“要坚持。要落实。”`` and ``会议强调…``. An unmatched quotation mark
-  is ignored (it does not protect the rest of the paragraph).
+  ``他说：“要坚持。要落实。”`` and ``会议强调…``. A book title ``《…》`` never
+  ends a sentence. An unmatched quotation mark is ignored (it does not
+  protect the rest of the paragraph).
 - **Enumerations.** An enumerated item (``一是``, ``二是``, …, ``一要``, ``二要``, …,
   ``第一，``) starts a new sentence when it follows a sentence end; ``；`` and
   ``：`` count as sentence ends *in front of such an item*, so
@@ -34,6 +35,7 @@ SENTENCE_COLUMNS = ("doc_id", "para_no", "sent_no", "sent_id", "start", "end", "
 
 _OPEN = {"“": "”", "‘": "’", "「": "」", "『": "』", "《": "》"}
 _CLOSE_ALL = "”’」』》）)】"
+_QUOTE_CLOSE = "”’」』"
 _END = "。！？!?"
 _ENUM_RE = re.compile(r"(?:[一二三四五六七八九十]{1,3}[是要]|第[一二三四五六七八九十]{1,3}[，、,])")
 
@@ -125,9 +127,9 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
             j = i + 1
             while j < n and text[j] in _END:
                 j += 1
-            if j < n and text[j] in _CLOSE_ALL and (j + 1 >= n or not inside[j]):
+            if j < n and text[j] in _QUOTE_CLOSE and not inside[j]:
                 k = j
-                while k < n and text[k] in _CLOSE_ALL:
+                while k < n and text[k] in _QUOTE_CLOSE + "）)】":
                     k += 1
                 if k >= n or not inside[k - 1]:
                     cuts.append(k)

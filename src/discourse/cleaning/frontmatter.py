@@ -3,7 +3,8 @@
 Documents such as the government work reports are Markdown files that open
 with a YAML front matter block (``---`` … ``---``) holding the title and the
 source URL. :func:`front_matter` removes that block and records its fields as
-metadata; it also marks the document as Markdown, and only then does
+metadata; it also marks the document as Markdown, and only then (or when the
+text holds markup that only Markdown has, such as a whole line in bold) does
 :func:`markdown_markup` strip markup (``**bold**``, ``# headings``, ``> quotes``,
 list bullets, footnote markers ``[^1]``, links, HTML comments and ``<br>``),
 keeping the text inside. Plain-text documents are left alone by the markup
@@ -39,6 +40,8 @@ _MD_INLINE_RE = re.compile(
     re.S,
 )
 _MD_LINK_RE = re.compile(r"\[([^\]\n]+)\]\((?:https?://|/)[^)\s]*\)")
+#: Markup that only Markdown has: a whole line in bold, an ATX heading, a footnote mark.
+MARKDOWN_HINT_RE = re.compile(r"^\*\*[^*\n]+\*\*[ \t]*$|^#{1,6}[ \t]+\S|\[\^\d+\]", re.M)
 _TABLE_RULE_RE = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?\s*$")
 
 _DATE = r"(?:(?P<y>\d{4})\s*年)?\s*(?P<m>\d{1,2})\s*月\s*(?P<d>\d{1,2})\s*日"
@@ -78,11 +81,13 @@ def front_matter(text: str, ctx: Context) -> list[Edit]:
 def markdown_markup(text: str, ctx: Context, *, force: bool = False) -> list[Edit]:
     """Strip Markdown markup, keeping the text it wraps.
 
-    Runs only for documents marked as Markdown by :func:`front_matter` (or
-    with ``force=True``). Table rule lines (``|---|---|``) are removed whole;
+    Runs only for documents marked as Markdown by :func:`front_matter`, for
+    documents holding markup that only Markdown has (a whole line in bold,
+    an ATX heading, a footnote mark ``[^1]``; :data:`MARKDOWN_HINT_RE`), or
+    with ``force=True``. Table rule lines (``|---|---|``) are removed whole;
     ``<br>`` becomes a line break; links keep their text.
     """
-    if not (force or ctx.state.get("markdown")):
+    if not (force or ctx.state.get("markdown") or MARKDOWN_HINT_RE.search(text)):
         return []
     edits: list[Edit] = []
     for m in _MD_INLINE_RE.finditer(text):
