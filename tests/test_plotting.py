@@ -211,8 +211,8 @@ def _docs() -> pd.DataFrame:
         "date": pd.to_datetime(["2020-09-21", "2021-10-01", "2022-07-03", None]),
         "date_precision": ["day", "month", "day", None],
         "date_source": ["event_date", "event_date", "pub_date", None],
-        "chars_raw": [3000, 5200, 4000, 1000],
-        "chars_clean": [2500, 4800, 3500, 900],
+        "n_chars_raw": [3000, 5200, 4000, 1000],
+        "n_chars_clean": [2500, 4800, 3500, 900],
     })
 
 
@@ -227,7 +227,8 @@ def test_every_plot_returns_a_figure_that_saves_without_missing_glyphs(tmp_path)
                            "ci_low": [0.5, 0.3], "ci_high": [0.7, 0.5]})
     sim = pd.DataFrame(np.array([[1, .2, .8], [.2, 1, .3], [.8, .3, 1]]), index=["Hami", "XX-1", "XX-2"],
                        columns=["Hami", "XX-1", "XX-2"])
-    rates = pd.DataFrame({"feature": ["要求", "要求"], "label": ["Hami", "XX-1"], "rate": [1.0, 2.0], "count": [3, 9]})
+    rates = pd.DataFrame({"feature": ["要求", "要求"], "doc_id": ["hami-2020", "xx-2021"], "per_1000": [1.0, 2.0],
+                          "count": [3, 9]})
     robust = pd.DataFrame({"finding": ["清零 keyness"] * 2, "variant": ["baseline", "no lexicon"], "value": [2.0, 1.7],
                            "low": [1.5, 1.1], "high": [2.5, 2.2]})
     figs = {
@@ -274,6 +275,21 @@ def test_keyness_selects_both_directions_and_annotates_g2():
     assert "G²=9.0" in " ".join(t.get_text() for t in ax.texts)
 
 
+def test_cleaning_audit_counts_removed_characters_of_raw_audit_rows():
+    audit = pd.DataFrame({"doc_id": ["a", "a", "b"], "rule": ["spam", "spam", "footer"],
+                          "removed": ["广告广告", "x", "版权所有"]})
+    ax = plot_cleaning_audit(audit).axes[0]
+    widths = sorted(p.get_width() for p in ax.patches if p.get_width() > 0)
+    assert widths == [4.0, 5.0]
+
+
+def test_heatmap_accepts_pairs():
+    pairs = pd.DataFrame({"a": ["Hami", "Hami", "Jiyuan"], "b": ["Jiyuan", "XX-1", "XX-1"], "similarity": [.2, .7, .4]})
+    ax = plot_similarity_heatmap(pairs, order=None).axes[0]
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["Hami", "Jiyuan", "XX-1"]
+    assert ax.images[0].get_array()[0, 2] == pytest.approx(0.7)
+
+
 def test_heatmap_cluster_order_groups_similar_documents():
     labels = ["a", "b", "c", "d"]
     m = np.array([[1, .1, .9, .1], [.1, 1, .1, .9], [.9, .1, 1, .1], [.1, .9, .1, 1]])
@@ -284,13 +300,14 @@ def test_heatmap_cluster_order_groups_similar_documents():
 
 def test_feature_rates_annotate_counts():
     r = pd.DataFrame({"feature": ["要求", "强调"], "label": ["Hami", "Hami"], "rate": [1.0, 0.5], "count": [7, 3]})
-    texts = [t.get_text().strip() for t in plot_feature_rates(r).axes[0].texts]  # annotations are texts
+    fig = plot_feature_rates(r, group_col="label", rate_col="rate")
+    texts = [t.get_text().strip() for t in fig.axes[0].texts]  # annotations are texts
     assert texts == ["7", "3"]
 
 
 def test_plot_errors_name_the_missing_column():
-    with pytest.raises(KeyError, match="chars_clean"):
-        plot_document_lengths(_docs().drop(columns="chars_clean"))
+    with pytest.raises(KeyError, match="n_chars_clean"):
+        plot_document_lengths(_docs().drop(columns="n_chars_clean"))
 
 
 # -- periods and milestones ---------------------------------------------------------------------
@@ -383,3 +400,12 @@ def test_figures_are_byte_identical_across_processes(tmp_path):
     assert names == ["keyness.png", "keyness.svg", "timeline.png", "timeline.svg"]
     for name in names:
         assert sha(tmp_path / "a" / name) == sha(tmp_path / "b" / name), name
+
+
+def test_cleaning_audit_lumps_small_rules():
+    audit = pd.DataFrame({"doc_id": ["a"] * 12, "rule": [f"rule_{i:02d}" for i in range(12)],
+                          "chars_removed": list(range(12, 0, -1))})
+    ax = plot_cleaning_audit(audit, max_rules=3).axes[0]
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert labels == ["rule_00", "rule_01", "rule_02", "other rules (9)"]
+    assert sum(p.get_width() for p in ax.patches) == sum(range(1, 13))

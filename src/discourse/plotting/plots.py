@@ -109,8 +109,8 @@ def plot_document_lengths(
     *,
     date_col: str = "date",
     label_col: str = "label",
-    before_col: str | None = "chars_raw",
-    after_col: str = "chars_clean",
+    before_col: str | None = "n_chars_raw",
+    after_col: str = "n_chars_clean",
     precision_col: str | None = "date_precision",
     ax: Axes | None = None,
 ) -> Figure:
@@ -125,7 +125,9 @@ def plot_document_lengths(
     ----------
     docs : DataFrame
         One row per document with ``date_col``, ``label_col``, ``after_col``
-        and (optionally) ``before_col`` and ``precision_col``.
+        and (optionally) ``before_col`` and ``precision_col``; the defaults
+        match ``discourse.cleaning``'s documents table (``n_chars_raw``,
+        ``n_chars_clean``) joined with the corpus's ``label`` and ``date``.
 
     Returns
     -------
@@ -136,7 +138,7 @@ def plot_document_lengths(
     >>> docs = pd.DataFrame({"label": ["Hami", "XX-1"],
     ...     "date": pd.to_datetime(["2020-09-21", "2021-10-01"]),
     ...     "date_precision": ["day", "month"],
-    ...     "chars_raw": [3000, 5200], "chars_clean": [2500, 4800]})
+    ...     "n_chars_raw": [3000, 5200], "n_chars_clean": [2500, 4800]})
     >>> fig = plot_document_lengths(docs)
     >>> fig.axes[0].get_ylabel()
     'characters'
@@ -191,6 +193,7 @@ def plot_cleaning_audit(
     rule_col: str = "rule",
     value_col: str = "chars_removed",
     doc_order: Sequence[str] | None = None,
+    max_rules: int = 9,
     ax: Axes | None = None,
 ) -> Figure:
     """Characters removed per document and cleaning rule, as stacked bars.
@@ -198,10 +201,15 @@ def plot_cleaning_audit(
     Parameters
     ----------
     audit : DataFrame
-        The cleaning audit table, one row per removal (or per document and
-        rule); values are summed per ``doc_col`` and ``rule_col``.
+        The cleaning audit, one row per edit (``doc_id, step, rule, start,
+        end, removed, replacement``: the length of ``removed`` is counted) or
+        per document and rule (``audit_summary``: ``chars_removed``); values
+        are summed per ``doc_col`` and ``rule_col``.
     doc_order : sequence, optional
         Order of the documents (top to bottom); defaults to the table's order.
+    max_rules : int
+        The rules that removed most characters overall get their own colour;
+        the others are drawn together, in grey, as "other rules (n)".
 
     Examples
     --------
@@ -211,6 +219,8 @@ def plot_cleaning_audit(
     >>> [t.get_text() for t in fig.axes[0].get_yticklabels()]
     ['a', 'b']
     """
+    if value_col not in audit.columns and "removed" in audit.columns:
+        audit = audit.assign(**{value_col: audit["removed"].astype("string").str.len().fillna(0)})
     _require(audit, [doc_col, rule_col, value_col], "plot_cleaning_audit")
     table = (
         audit.groupby([doc_col, rule_col], sort=False, observed=True)[value_col].sum()
@@ -219,7 +229,14 @@ def plot_cleaning_audit(
     docs = list(doc_order) if doc_order is not None else list(pd.unique(audit[doc_col]))
     table = table.reindex(docs).fillna(0)
     rules = table.sum(axis=0).sort_values(ascending=False, kind="stable").index.tolist()
+    if len(rules) > max_rules:
+        rest = rules[max_rules:]
+        other = f"other rules ({len(rest)})"
+        table = table[rules[:max_rules]].assign(**{other: table[rest].sum(axis=1)})
+        rules = rules[:max_rules] + [other]
     colors = group_colors(rules)
+    if len(rules) > max_rules:
+        colors[rules[-1]] = "#BBBBBB"
     fig, ax = _figure(ax, (7.0, 0.55 * len(docs) + 1.6))
     y = np.arange(len(docs))
     left = np.zeros(len(docs))
@@ -231,7 +248,7 @@ def plot_cleaning_audit(
         ax.text(total, yi, f" {int(round(total)):,}", va="center", ha="left", fontsize=8)
     ax.set_yticks(y, [str(d) for d in docs])
     ax.invert_yaxis()
-    ax.set_xlabel("characters removed")
+    ax.set_xlabel("characters removed or replaced")
     ax.grid(axis="y", visible=False)
     ax.margins(x=0.12)
     ax.legend(title="rule", loc="upper left", bbox_to_anchor=(1.0, 1.0))
@@ -563,6 +580,17 @@ def cluster_order(sim: pd.DataFrame) -> list:
     return [sim.index[i] for i in leaves_list(z)]
 
 
+def _square_from_pairs(pairs: pd.DataFrame) -> pd.DataFrame:
+    labels = sorted(set(pairs["a"]) | set(pairs["b"]), key=str)
+    sq = pd.DataFrame(np.nan, index=labels, columns=labels)
+    for a, b, v in pairs[["a", "b", "similarity"]].itertuples(index=False):
+        sq.loc[a, b] = sq.loc[b, a] = v
+    for lab in labels:
+        if pd.isna(sq.loc[lab, lab]):
+            sq.loc[lab, lab] = 1.0
+    return sq
+
+
 def plot_similarity_heatmap(
     sim: pd.DataFrame,
     *,
@@ -579,8 +607,9 @@ def plot_similarity_heatmap(
     Parameters
     ----------
     sim : DataFrame
-        Square, with the same labels on index and columns (a long table
-        ``a, b, similarity`` can be pivoted first with ``DataFrame.pivot``).
+        Square, with the same labels on index and columns (as
+        :func:`discourse.similarity.document_similarity` returns it), or the
+        long table of pairs ``a, b, similarity`` (the diagonal is then 1).
     order : "cluster", a sequence of labels, or None
         ``"cluster"`` uses :func:`cluster_order`; None keeps the given order.
     annotate : bool
@@ -593,6 +622,8 @@ def plot_similarity_heatmap(
     >>> len(fig.axes)  # the heatmap and its colour bar
     2
     """
+    if isinstance(sim, pd.DataFrame) and {"a", "b", "similarity"} <= set(sim.columns):
+        sim = _square_from_pairs(sim)
     if not isinstance(sim, pd.DataFrame) or sim.shape[0] != sim.shape[1]:
         raise ValueError("plot_similarity_heatmap needs a square DataFrame (labels on index and columns)")
     if list(sim.index) != list(sim.columns):
@@ -629,11 +660,11 @@ def plot_feature_rates(
     rates: pd.DataFrame,
     *,
     feature_col: str = "feature",
-    group_col: str = "label",
-    rate_col: str = "rate",
+    group_col: str = "doc_id",
+    rate_col: str = "per_1000",
     count_col: str | None = "count",
     gloss: Gloss = None,
-    unit: str = "per 1,000 characters",
+    unit: str = "per 1,000 word tokens",
     ax: Axes | None = None,
 ) -> Figure:
     """Dot plot of discourse-feature rates per document, counts written beside.
@@ -645,8 +676,9 @@ def plot_feature_rates(
     Parameters
     ----------
     rates : DataFrame
-        Long table ``feature, label, rate, count`` (one row per feature and
-        document).
+        Long table, one row per feature and document, as returned by
+        :func:`discourse.features.discourse_features` (``doc_id, category,
+        feature, count, n_tokens, per_1000``).
     gloss : str or callable, optional
         English gloss of each feature name (column or callable).
     unit : str
@@ -654,8 +686,8 @@ def plot_feature_rates(
 
     Examples
     --------
-    >>> r = pd.DataFrame({"feature": ["要求"] * 2, "label": ["Hami", "Jiyuan"],
-    ...                   "rate": [1.2, 0.4], "count": [5, 2]})
+    >>> r = pd.DataFrame({"feature": ["要求"] * 2, "doc_id": ["hami-2020", "jiyuan-2022"],
+    ...                   "per_1000": [1.2, 0.4], "count": [5, 2]})
     >>> fig = plot_feature_rates(r, gloss=lambda t: "demand")
     >>> fig.axes[0].get_yticklabels()[0].get_text()
     '要求 (demand)'
