@@ -19,13 +19,24 @@ from __future__ import annotations
 import jieba as _jieba
 
 from discourse.segment.cache import segment_texts, tokenize_units
-from discourse.segment.evaluate import evaluate_segmenters, read_gold, score_segmentation
 from discourse.segment.glossary import gloss, gloss_label, glossary
 from discourse.segment.lexicon import LexiconError, lexicon_entries, read_lexicon
 from discourse.segment.stopwords import DIRECTIVES, effective_stopwords, stopword_table
 from discourse.segment.tokenizer import Token, Tokenizer
 
 _jieba.setLogLevel(60)
+
+_LAZY = {"read_gold", "score_segmentation", "evaluate_segmenters"}
+
+
+def __getattr__(name: str):
+    # The evaluation names are imported on first use, so that
+    # ``python -m discourse.segment.evaluate`` does not import its module twice.
+    if name in _LAZY:
+        from discourse.segment import evaluate
+
+        return getattr(evaluate, name)
+    raise AttributeError(f"module 'discourse.segment' has no attribute {name!r}")
 
 __all__ = [
     "Tokenizer",

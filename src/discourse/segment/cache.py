@@ -7,11 +7,12 @@ cores (deterministic output order) and the token lists are cached on disk:
 ``<cache root>/tokens/<tokenizer.cache_key()[:24]>/<shard>.parquet``
 
 Each shard holds the columns ``key`` (BLAKE2b-128 of the UTF-8 text) and
-``tokens`` (the token list joined by U+001F; tokens never contain it, since
-whitespace is never a token). A later call reads the shards of the same
-tokenizer key, segments only the texts it has not seen, and writes them as
-one new shard with :func:`discourse.io.atomic_write_parquet`, so readers
-never see a partial file. Changing any tokenizer parameter, the lexicon or
+``tokens`` (``list<string>``, dictionary-encoded by Parquet, read back
+through the dictionary so that a warm read creates each distinct token
+string once). A later call reads the shards of the same tokenizer key,
+segments only the texts it has not seen, and writes them as one new shard
+through :func:`discourse.io.atomic_open`, so readers never see a partial
+file. Changing any tokenizer parameter, the lexicon or
 the stopword files changes the key, hence the folder.
 """
 
@@ -23,9 +24,13 @@ import os
 from collections.abc import Sequence
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
 
-from discourse.io import atomic_write_parquet
+from discourse.io import atomic_open
 from discourse.segment.tokenizer import Tokenizer
 
 _SEP = "\x1f"
@@ -115,21 +120,43 @@ def cache_dir(tokenizer, root: str | os.PathLike[str] | None = None) -> Path:
     return base / "tokens" / tokenizer.cache_key()[:24]
 
 
-def _read_cache(folder: Path, wanted: set[str]) -> dict[str, str]:
-    import pyarrow.parquet as pq
+def _to_arrow_lists(joined: Sequence[str]) -> pa.Array:
+    """Joined token strings -> ``list<string>`` (empty string -> null)."""
+    arr = pa.array([j if j else None for j in joined], pa.large_string())
+    return pc.split_pattern(arr, _SEP)
 
-    found: dict[str, str] = {}
+
+def _from_arrow_lists(col) -> list[list[str]]:
+    """``list<string>`` (possibly dictionary-encoded values) -> Python lists.
+
+    Each distinct token string is created once and shared by all lists.
+    """
+    if isinstance(col, pa.ChunkedArray):
+        col = col.combine_chunks() if col.num_chunks else pa.array([], col.type)
+    if len(col) == 0:
+        return []
+    vals = pc.list_flatten(col)
+    if not isinstance(vals, pa.DictionaryArray):
+        vals = pc.dictionary_encode(vals)
+    vocab = np.array(vals.dictionary.to_pylist() + [""], dtype=object)[:-1]
+    flat = vocab[vals.indices.to_numpy(zero_copy_only=False)].tolist()
+    lens = pc.fill_null(pc.list_value_length(col), 0).to_numpy(zero_copy_only=False)
+    bounds = np.concatenate([[0], np.cumsum(lens)]).tolist()
+    return [flat[a:b] for a, b in zip(bounds[:-1], bounds[1:])]
+
+
+def _read_cache(folder: Path, wanted: set[str]) -> dict[str, list[str]]:
+    found: dict[str, list[str]] = {}
     if not folder.is_dir():
         return found
     for shard in sorted(folder.glob("*.parquet")):
-        table = pq.read_table(shard, columns=["key", "tokens"])
-        keys = table.column("key").to_pylist()
-        if not wanted.intersection(keys):
+        keys = pq.read_table(shard, columns=["key"]).column("key").to_pylist()
+        if wanted.isdisjoint(keys):
             continue
-        toks = table.column("tokens").to_pylist()
-        for k, t in zip(keys, toks):
+        table = pq.read_table(shard, columns=["tokens"], read_dictionary=["tokens.list.element"])
+        for k, toks in zip(keys, _from_arrow_lists(table.column("tokens"))):
             if k in wanted:
-                found[k] = t
+                found[k] = toks
     return found
 
 
@@ -178,6 +205,7 @@ def tokenize_units(
 
     if cache is False:
         joined = _segment_joined(texts, tokenizer, n_jobs)
+        lists = [j.split(_SEP) if j else [] for j in joined]
     else:
         folder = cache_dir(tokenizer, None if cache is True else cache)
         keys = [text_key(t) for t in texts]
@@ -187,15 +215,20 @@ def tokenize_units(
             if k not in found and k not in todo:
                 todo[k] = t
         if todo:
-            new = _segment_joined(list(todo.values()), tokenizer, n_jobs)
-            shard = pd.DataFrame({"key": list(todo), "tokens": new})
+            arrow_lists = _to_arrow_lists(_segment_joined(list(todo.values()), tokenizer, n_jobs))
+            table = pa.table({"key": pa.array(list(todo), pa.string()), "tokens": arrow_lists})
             name = hashlib.blake2b("".join(todo).encode(), digest_size=12).hexdigest()
-            atomic_write_parquet(shard, folder / f"{name}.parquet")
-            found.update(zip(todo, new))
-        joined = [found[k] for k in keys]
+            with atomic_open(folder / f"{name}.parquet", "wb") as fh:
+                pq.write_table(table, fh)
+            found.update(zip(todo, _from_arrow_lists(arrow_lists)))
+        seen: set[str] = set()
+        lists = []
+        for k in keys:  # rows with the same text get their own list objects
+            lists.append(found[k] if k not in seen else list(found[k]))
+            seen.add(k)
 
     out = df.copy()
-    out["tokens"] = pd.Series([s.split(_SEP) if s else [] for s in joined], index=df.index, dtype=object)
+    out["tokens"] = pd.Series(lists, index=df.index, dtype=object)
     return out
 
 

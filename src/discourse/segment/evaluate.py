@@ -164,8 +164,9 @@ def default_segmenters() -> dict[str, Callable[[str], list[str]]]:
 
     return {
         "jieba default (jieba.lcut)": JiebaDefault(),
-        "project, rjieba backend": Tokenizer(backend="rjieba").segment_only,
-        "project, jieba backend": Tokenizer(backend="jieba").segment_only,
+        "project words, rjieba": Tokenizer(backend="rjieba", compounds=False).segment_only,
+        "project words, jieba": Tokenizer(backend="jieba", compounds=False).segment_only,
+        "project words+compounds, rjieba": Tokenizer(backend="rjieba", compounds=True).segment_only,
     }
 
 

@@ -26,7 +26,21 @@ attested   where the term is attested: ``seed:<doc_id>[,...]`` (bundled
            ``GOV_REPORTS_DIR`` for 2020-2023, with the number of further
            reports) or ``official:<document name>``
 note       free text (may be empty)
+unit       ``word`` or ``compound`` (see below)
 ========== ==============================================================
+
+Words and compounds
+-------------------
+``unit`` separates two kinds of entries. A ``word`` is one word under the
+PKU segmentation guideline that the gold standard follows
+(``tests/data/segmentation_gold_README.md``): compressed formulae whose
+parts are not free words (外防输入, 应检尽检, 四早, 新十条), abbreviations
+(密接, 流调), ``-化`` derivations (常态化), person names, POS corrections. A
+``compound`` is a fixed multi-word *term* made of free words, which PKU
+splits (动态 / 清零, 核酸 / 检测, 闭环 / 管理, 四方 / 责任), but which the
+analysis counts as one token. ``Tokenizer(compounds=True)`` (the default)
+loads both; ``compounds=False`` loads only the words, which is the plain
+word segmentation scored against the gold standard.
 
 Frequency choice
 ----------------
@@ -63,7 +77,10 @@ from discourse.config import RESOURCES_DIR
 LEXICON_PATH: Path = RESOURCES_DIR / "lexicon.tsv"
 
 #: Header of the lexicon file, in order.
-COLUMNS: tuple[str, ...] = ("term", "freq", "pos", "gloss_en", "phase", "attested", "note")
+COLUMNS: tuple[str, ...] = ("term", "freq", "pos", "gloss_en", "phase", "attested", "note", "unit")
+
+#: Allowed values of the ``unit`` column.
+UNITS: tuple[str, ...] = ("word", "compound")
 
 #: Allowed values of the ``phase`` column.
 PHASES: tuple[str, ...] = ("常态化", "动态清零", "优化", "general")
@@ -155,12 +172,14 @@ def read_lexicon(path: str | os.PathLike[str] | None = None) -> pd.DataFrame:
             raise LexiconError(f"{p}:{no}: field 'phase' {row['phase']!r} must be one of {PHASES}")
         if not row["attested"].strip():
             raise LexiconError(f"{p}:{no}: field 'attested' is empty")
+        if row["unit"] not in UNITS:
+            raise LexiconError(f"{p}:{no}: field 'unit' {row['unit']!r} must be one of {UNITS}")
         row["freq"] = int(freq) if freq else None
         row["line"] = no
         rows.append(row)
     df = pd.DataFrame(rows, columns=[*COLUMNS, "line"])
     df["freq"] = df["freq"].astype("Int64")
-    for col in ("term", "pos", "gloss_en", "phase", "attested", "note"):
+    for col in ("term", "pos", "gloss_en", "phase", "attested", "note", "unit"):
         df[col] = df[col].astype("string")
     return df
 
@@ -171,8 +190,9 @@ def file_digest(path: str | os.PathLike[str]) -> str:
 
 
 @lru_cache(maxsize=8)
-def _entries_cached(path: str, digest: str) -> tuple[tuple[str, int, str], ...]:
+def _entries_cached(path: str, digest: str, units: tuple[str, ...]) -> tuple[tuple[str, int, str], ...]:
     lex = read_lexicon(path)
+    lex = lex[lex["unit"].isin(units)]
     base = _base_rjieba()  # the untouched bundled dictionary
     out = []
     for term, freq, pos in zip(lex["term"], lex["freq"], lex["pos"]):
@@ -200,8 +220,12 @@ def suggested_freqs(words) -> tuple[int, ...]:
     return tuple(int(base.suggest_freq(w)) for w in words)
 
 
-def lexicon_entries(path: str | os.PathLike[str] | None = None) -> tuple[tuple[str, int, str], ...]:
+def lexicon_entries(
+    path: str | os.PathLike[str] | None = None, *, compounds: bool = True
+) -> tuple[tuple[str, int, str], ...]:
     """Return ``(term, freq, pos)`` triples ready for ``add_word``.
+
+    With ``compounds=False`` only the entries of unit ``word`` are returned.
 
     Empty frequencies are filled with ``suggest_freq`` computed on the
     bundled dictionary before any term is added (see the module docstring),
@@ -216,13 +240,15 @@ def lexicon_entries(path: str | os.PathLike[str] | None = None) -> tuple[tuple[s
     True
     """
     p = Path(path) if path is not None else LEXICON_PATH
-    return _entries_cached(str(p.resolve()), file_digest(p))
+    units = UNITS if compounds else ("word",)
+    return _entries_cached(str(p.resolve()), file_digest(p), units)
 
 
 __all__ = [
     "LEXICON_PATH",
     "COLUMNS",
     "PHASES",
+    "UNITS",
     "LexiconError",
     "read_lexicon",
     "lexicon_entries",
