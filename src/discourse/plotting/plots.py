@@ -41,7 +41,10 @@ Gloss = str | Callable[[str], "str | None"] | None
 def _figure(ax: Axes | None, figsize: tuple[float, float] | None = None) -> tuple[Figure, Axes]:
     _ensure_style()
     if ax is not None:
-        return ax.get_figure(root=True), ax
+        try:
+            return ax.get_figure(root=True), ax
+        except TypeError:  # matplotlib < 3.10
+            return ax.figure, ax
     fig = Figure(figsize=figsize, layout="constrained")
     return fig, fig.add_subplot()
 
