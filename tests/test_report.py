@@ -250,3 +250,24 @@ def test_cli_passes_its_arguments_to_the_runner(tmp_path, monkeypatch, capsys):
                     "columns": {"doc_id": "file", "city_zh": "地区"}, "html": False, "timeout": None}
     out = capsys.readouterr().out
     assert "executed  " in out and "01-x.ipynb" in out and "index.html" in out
+
+
+def test_unescaped_html_output_is_refused(tmp_path):
+    """Corpus text pushed into IPython.display.HTML unescaped never reaches a page."""
+    nb = code_notebook(
+        tmp_path / "nb" / "03-unsafe.ipynb",
+        "from IPython.display import HTML\nHTML('<p>疫情防控 <img src=x onerror=alert(1)></p>')",
+    )
+    with pytest.raises(report.ReportError, match="active markup.*onerror"):
+        report.run_report(notebooks=[nb], out_dir=tmp_path / "out")
+    assert not (tmp_path / "out" / "reports" / "03-unsafe.html").exists()
+
+
+@pytest.mark.parametrize("markup", [
+    "<script>alert(1)</script>", '<a href="javascript:alert(1)">x</a>', "<iframe src=x></iframe>",
+    '<svg onload="alert(1)"></svg>', '<meta http-equiv="refresh" content="0;url=x">',
+])
+def test_check_inert_html_finds_active_markup(markup):
+    with pytest.raises(report.ReportError, match="active markup"):
+        report.check_inert_html(f"<p>text</p>{markup}")
+    report.check_inert_html("<p>" + markup.replace("<", "&lt;").replace(">", "&gt;") + "</p>")

@@ -23,7 +23,9 @@ The HTML loads nothing from the network: nbconvert's links to require.js,
 MathJax and mermaid on a CDN are left out (the study uses no widgets, LaTeX or
 diagrams), figures are embedded as data URIs and the CSS is inline. Cell
 outputs are rendered as the notebook stored them; corpus text reaches the
-page through pandas' HTML tables, which escape it.
+page through pandas' HTML tables, which escape it, and a page that would hold
+anything executable (a ``<script>``, an ``on*=`` handler, a ``javascript:``
+URL, a frame) is refused (:func:`check_inert_html`): the template has none.
 
 Notebook cell tags understood by the renderer: ``remove-cell`` (left out of
 both versions), ``remove-input`` (code hidden in both), ``remove-output``.
@@ -34,6 +36,7 @@ from __future__ import annotations
 import contextlib
 import glob as _glob
 import html
+import html.parser
 import os
 import re
 from collections.abc import Iterator, Mapping, Sequence
@@ -350,6 +353,61 @@ def _exporter(reader: bool):
     return exporter
 
 
+class _ActiveMarkup(html.parser.HTMLParser):
+    """Collects what could run in a page: scripts, event handlers, frames, js: URLs."""
+
+    _TAGS = frozenset({"script", "iframe", "frame", "object", "embed", "applet", "base", "meta"})
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.found: list[str] = []
+        self._line = 0
+
+    def handle_starttag(self, tag, attrs):
+        line = self.getpos()[0]
+        if tag in self._TAGS and not (tag == "meta" and not any(k == "http-equiv" for k, _ in attrs)):
+            self.found.append(f"line {line}: <{tag}>")
+        for key, value in attrs:
+            v = (value or "").strip().lower()
+            if key.startswith("on"):
+                self.found.append(f"line {line}: <{tag} {key}=...>")
+            elif key in ("href", "src", "action", "formaction", "xlink:href") and v.startswith(("javascript:", "vbscript:")):
+                self.found.append(f"line {line}: <{tag} {key}={v[:30]}...>")
+
+    handle_startendtag = handle_starttag
+
+
+def check_inert_html(text: str, source: str = "<html>") -> None:
+    """Raise when a rendered page holds anything that could run.
+
+    The report template itself has no scripts, so any ``<script>``,
+    ``on*=`` event handler, ``javascript:`` URL, frame or embedded object in a
+    rendered notebook came from a cell output (e.g. corpus text put into
+    ``IPython.display.HTML`` without escaping) and is refused.
+
+    Raises
+    ------
+    ReportError
+        Naming the page and the first offending elements.
+
+    Examples
+    --------
+    >>> check_inert_html("<p>&lt;script&gt;alert(1)&lt;/script&gt;</p>")
+    >>> check_inert_html('<img src=x onerror="alert(1)">')  # doctest: +IGNORE_EXCEPTION_DETAIL
+    Traceback (most recent call last):
+    ...
+    discourse.report.ReportError: <html> contains active markup
+    """
+    parser = _ActiveMarkup()
+    parser.feed(text)
+    parser.close()
+    if parser.found:
+        raise ReportError(
+            f"{source} contains active markup (escape corpus text, e.g. show it in a DataFrame): "
+            + "; ".join(parser.found[:5])
+        )
+
+
 def render_html(
     notebook: str | os.PathLike[str], reports_dir: str | os.PathLike[str]
 ) -> tuple[Path, Path]:
@@ -357,6 +415,8 @@ def render_html(
 
     The first is the reader's version (no code, no prompts), the second the
     full version with code. Each links to the index and to the other version.
+    A page that would contain active markup is not written
+    (:func:`check_inert_html`).
 
     Returns
     -------
@@ -383,6 +443,7 @@ def render_html(
             body, _res = _exporter(reader).from_notebook_node(nb, resources=resources)
         except Exception as exc:
             raise ReportError(f"notebook {notebook} could not be rendered to HTML: {type(exc).__name__}: {exc}") from exc
+        check_inert_html(body, f"the HTML of notebook {notebook}")
         out.append(atomic_write_text(target, body))
     return out[0], out[1]
 
@@ -557,6 +618,7 @@ __all__ = [
     "strip_execution_metadata",
     "execute_notebook",
     "notebook_summary",
+    "check_inert_html",
     "render_html",
     "write_index",
     "run_report",
