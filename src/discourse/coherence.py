@@ -29,11 +29,13 @@
 from __future__ import annotations
 
 import itertools
+import warnings
 from collections.abc import Iterable, Sequence
 
 import numpy as np
 import pandas as pd
 from scipy.optimize import linear_sum_assignment
+from sklearn.exceptions import ConvergenceWarning
 
 from discourse.config import RANDOM_STATE
 from discourse.vocab import TokenFilter, token_lists
@@ -281,7 +283,9 @@ def choose_k(
     -------
     DataFrame
         ``k, coherence_mean, coherence_sd, stability_mean, stability_sd,
-        n_restarts`` (SD with ddof=1 over runs / over run pairs).
+        n_restarts, n_unconverged`` (SD with ddof=1 over runs / over run
+        pairs; ``n_unconverged`` restarts stopped at ``max_iter``, 2,000 for
+        NMF unless given).
 
     Examples
     --------
@@ -298,12 +302,19 @@ def choose_k(
     rows = []
     for k in ks:
         runs, cohs = [], []
+        unconverged = 0
         for seed in seeds:
             params = dict(model_params)
             if method == "nmf":
                 params.setdefault("init", "random")
+                params.setdefault("max_iter", 2000)
             tm = TopicModel(n_components=int(k), method=method, random_state=int(seed), **params)
-            tm.fit(texts)
+            # A restart that stops at max_iter is counted in the table, not
+            # printed as a warning (warnings would reach notebook outputs).
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always", ConvergenceWarning)
+                tm.fit(texts)
+            unconverged += any(issubclass(w.category, ConvergenceWarning) for w in caught)
             top = tm.top_terms(n_top)
             terms = [g.term.tolist() for _, g in top.groupby("topic", sort=True)]
             runs.append(terms)
@@ -317,6 +328,7 @@ def choose_k(
                 "stability_mean": float(np.mean(agree)) if agree else float("nan"),
                 "stability_sd": float(np.std(agree, ddof=1)) if len(agree) > 1 else float("nan"),
                 "n_restarts": int(n_restarts),
+                "n_unconverged": int(unconverged),
             }
         )
     return pd.DataFrame(rows)
