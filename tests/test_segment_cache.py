@@ -1,0 +1,140 @@
+"""tokenize_units: parallel, ordered, cached segmentation; the SIGHAN scorer."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from discourse import config
+from discourse.segment import Tokenizer, evaluate_segmenters, read_gold, score_segmentation, segment_texts, tokenize_units
+from discourse.segment import cache as cache_mod
+from discourse.segment.evaluate import GOLD_PATH, GoldFormatError, JiebaDefault
+
+TEXTS = ["坚持动态清零，严格落实外防输入。", "", "压实四方责任，做好次密接管理。", "坚持动态清零，严格落实外防输入。", "〔XX〕余名党员"]
+
+
+@pytest.fixture(scope="module")
+def tok() -> Tokenizer:
+    return Tokenizer()
+
+
+@pytest.fixture()
+def units() -> pd.DataFrame:
+    return pd.DataFrame({"para_id": [f"p{i}" for i in range(len(TEXTS))], "text": TEXTS}, index=[10, 11, 12, 13, 14])
+
+
+def test_tokens_column_matches_tokenizer(units, tok, tmp_path):
+    out = tokenize_units(units, tok, cache=tmp_path)
+    assert out.index.tolist() == units.index.tolist()
+    assert out["tokens"].tolist() == [tok(t) for t in TEXTS]
+    assert "tokens" not in units.columns  # input left unchanged
+    assert out["tokens"].iloc[0] is not out["tokens"].iloc[3]  # same text, own list
+
+
+def test_cache_is_used_and_written_atomically(units, tok, tmp_path, monkeypatch):
+    first = tokenize_units(units, tok, cache=tmp_path)
+    folder = cache_mod.cache_dir(tok, tmp_path)
+    shards = list(folder.glob("*.parquet"))
+    assert len(shards) == 1 and not list(folder.glob("*.tmp"))
+
+    def boom(*a, **k):
+        raise AssertionError("segmented although everything is cached")
+
+    monkeypatch.setattr(cache_mod, "_segment_joined", boom)
+    again = tokenize_units(units, tok, cache=tmp_path)
+    assert again["tokens"].tolist() == first["tokens"].tolist()
+
+
+def test_only_new_texts_are_segmented(units, tok, tmp_path, monkeypatch):
+    tokenize_units(units, tok, cache=tmp_path)
+    seen = []
+    real = cache_mod._segment_joined
+
+    def spy(texts, tokenizer, n_jobs):
+        seen.extend(texts)
+        return real(texts, tokenizer, n_jobs)
+
+    monkeypatch.setattr(cache_mod, "_segment_joined", spy)
+    more = pd.DataFrame({"text": [TEXTS[0], "统筹疫情防控和经济社会发展"]})
+    out = tokenize_units(more, tok, cache=tmp_path)
+    assert seen == ["统筹疫情防控和经济社会发展"]
+    assert out["tokens"].tolist() == [tok(t) for t in more["text"]]
+    assert len(list(cache_mod.cache_dir(tok, tmp_path).glob("*.parquet"))) == 2
+
+
+def test_settings_change_the_cache_folder(tok, tmp_path):
+    other = Tokenizer(stopwords=None)
+    assert cache_mod.cache_dir(tok, tmp_path) != cache_mod.cache_dir(other, tmp_path)
+    a = tokenize_units(pd.DataFrame({"text": ["落实防控的各项措施"]}), tok, cache=tmp_path)
+    b = tokenize_units(pd.DataFrame({"text": ["落实防控的各项措施"]}), other, cache=tmp_path)
+    assert "的" in b["tokens"].iloc[0] and "的" not in a["tokens"].iloc[0]
+
+
+def test_default_cache_root_is_interim(tok, tmp_path, monkeypatch):
+    monkeypatch.setattr(config, "INTERIM_DATA_DIR", tmp_path)
+    tokenize_units(pd.DataFrame({"text": ["常态化疫情防控"]}), tok)
+    assert list((tmp_path / "tokens").glob("*/*.parquet"))
+
+
+def test_parallel_matches_serial_in_order(tok, monkeypatch):
+    texts = [f"第{i}段：坚持动态清零，压实四方责任，做好核酸检测。" * (i % 3 + 1) for i in range(40)]
+    serial = segment_texts(texts, tok, n_jobs=1)
+    monkeypatch.setattr(cache_mod, "PARALLEL_MIN_CHARS", 0)
+    assert segment_texts(texts, tok, n_jobs=2) == serial
+    out = tokenize_units(pd.DataFrame({"text": texts}), tok, n_jobs=2, cache=False)
+    assert out["tokens"].tolist() == serial
+
+
+def test_bad_input(tok):
+    with pytest.raises(KeyError, match="clean_text"):
+        tokenize_units(pd.DataFrame({"text": ["a"]}), tok, text_col="clean_text", cache=False)
+    with pytest.raises(TypeError, match="row 1"):
+        tokenize_units(pd.DataFrame({"text": ["疫情", 3]}), tok, cache=False)
+
+
+# ----------------------------------------------------------------- scoring
+def test_score_by_character_spans():
+    gold = [["动态清零", "，", "严格", "落实"], ["外防输入"]]
+    pred = [["动态", "清零", "，", "严格落实"], ["外防输入"]]
+    s = score_segmentation(gold, pred)
+    # correct: "，" and "外防输入" -> 2 of 5 gold words, 2 of 5 predicted words
+    assert (s["n_gold"], s["n_pred"], s["n_correct"]) == (5, 5, 2)
+    assert [s["precision"], s["recall"], s["f1"]] == pytest.approx([0.4, 0.4, 0.4])
+    assert score_segmentation(gold, gold)["f1"] == 1.0
+    with pytest.raises(ValueError, match="sentence 0"):
+        score_segmentation([["动态清零"]], [["动态", "清"]])
+
+
+def test_read_gold_format(tmp_path):
+    p = tmp_path / "gold.utf8"
+    p.write_text("坚持  动态清零  。\n\n压实  四方  责任\n", encoding="utf-8")
+    g = read_gold(p)
+    assert g["line_no"].tolist() == [1, 3]
+    assert g["sentence"].tolist() == ["坚持动态清零。", "压实四方责任"]
+    p.write_bytes("坚持  动态清零\r\n".encode())
+    with pytest.raises(GoldFormatError, match=":1: CRLF"):
+        read_gold(p)
+    p.write_bytes(b"\xef\xbb\xbf" + "坚持".encode())
+    with pytest.raises(GoldFormatError, match="BOM"):
+        read_gold(p)
+
+
+def test_evaluate_on_tiny_gold(tmp_path):
+    p = tmp_path / "gold.utf8"
+    p.write_text("坚持  动态  清零  ，  严格  落实  外防输入  。\n做好  次密接  管理\n", encoding="utf-8")
+    res = evaluate_segmenters(p).set_index("segmenter")
+    words = res.loc["project words, rjieba"]
+    assert words["f1"] == 1.0
+    assert res.loc["jieba default (jieba.lcut)", "f1"] < 1.0  # jieba splits 外防输入, 次密接
+    assert res.loc["project words+compounds, rjieba", "n_pred"] < words["n_pred"]  # 动态清零 joined
+
+
+def test_project_tokenizer_at_least_jieba_default_on_gold():
+    if not GOLD_PATH.exists():
+        pytest.skip(f"gold segmentation not found at {GOLD_PATH}")
+    gold = read_gold()
+    res = evaluate_segmenters(
+        gold,
+        {"default": JiebaDefault(), "project": Tokenizer(compounds=False).segment_only},
+    ).set_index("segmenter")
+    assert res.loc["project", "f1"] >= res.loc["default", "f1"]
