@@ -220,7 +220,9 @@ def topic_agreement(
     Parameters
     ----------
     run_a, run_b : list of list of str
-        Top-n terms of each topic in each run (same number of topics).
+        Top-n terms of each topic in each run. When the runs have different
+        numbers of topics, the smaller run's topics are each matched to one
+        topic of the larger run and the unmatched topics are ignored.
     measure : {"jaccard", "rbo"}
         Similarity of two term lists.
 
@@ -237,8 +239,8 @@ def topic_agreement(
     sim = {"jaccard": _jaccard, "rbo": rank_biased_overlap}.get(measure)
     if sim is None:
         raise ValueError(f"measure must be 'jaccard' or 'rbo', got {measure!r}")
-    if len(run_a) != len(run_b):
-        raise ValueError(f"runs have {len(run_a)} and {len(run_b)} topics")
+    if not run_a or not run_b:
+        raise ValueError(f"runs have {len(run_a)} and {len(run_b)} topics; both need at least one")
     S = np.array([[sim(a, b) for b in run_b] for a in run_a])
     rows, cols = linear_sum_assignment(S, maximize=True)
     return float(S[rows, cols].mean())
