@@ -254,3 +254,14 @@ def test_study_report_loads(browser, page):
     name = ("code-" if page.parent.name == "code" else "") + page.stem
     info = open_page(browser, page, SCREENSHOTS / f"{name}.png")
     assert_page_ok(info, page)
+    # every figure the notebook saves must also be shown in its report
+    notebook = Path(config.NOTEBOOKS_DIR) / f"{page.stem}.ipynb"
+    if page.name != "index.html" and notebook.is_file():
+        cells = json.loads(notebook.read_text(encoding="utf-8"))["cells"]
+        sources = ["".join(c["source"]) if isinstance(c["source"], list) else c["source"]
+                   for c in cells if c["cell_type"] == "code"]
+        saved = sum(src.count("save_figure(") for src in sources)
+        assert info["n_images"] >= saved, (
+            f"{page}: the notebook saves {saved} figure(s) but the page shows {info['n_images']}; "
+            "end each figure cell with `fig` (or display(fig)) so the figure is in the report"
+        )
