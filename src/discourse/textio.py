@@ -110,6 +110,9 @@ def decode_bytes(data: bytes, *, encoding: str | None = None, source: str = "<by
     encoding : str, optional
         Declared encoding. When None, UTF-8 is tried first (strictly), then
         ``charset-normalizer`` chooses among :data:`CANDIDATE_ENCODINGS`.
+        Detection needs a sentence or more of text: a few characters can be
+        valid, and plausible, in both GB18030 and Big5, so declare the
+        encoding of very short files.
     source : str
         Name used in error messages (usually the file path).
 
@@ -126,8 +129,8 @@ def decode_bytes(data: bytes, *, encoding: str | None = None, source: str = "<by
 
     Examples
     --------
-    >>> decode_bytes("疫情防控\\r\\n".encode("gb18030")).text
-    '疫情防控\\n'
+    >>> decode_bytes("坚持人民至上，主动迎接疫情防控新任务。\\r\\n".encode("gb18030")).encoding
+    'gb18030'
     >>> decode_bytes("疫情防控".encode("utf-8"), encoding="utf-8").encoding
     'utf-8'
     """
