@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import os
 import re
 
 import pandas as pd
@@ -51,7 +52,9 @@ messy = st.builds(
              min_size=1, max_size=8),
 )
 
-SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# More examples for a thorough local run: CLEANING_EXAMPLES=2000 pytest tests/test_cleaning_properties.py
+SETTINGS = settings(max_examples=int(os.environ.get("CLEANING_EXAMPLES", "60")), deadline=None,
+                    suppress_health_check=[HealthCheck.too_slow])
 
 
 def _expected_content(text: str) -> str:

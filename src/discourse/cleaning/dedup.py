@@ -6,13 +6,13 @@
   most 80 characters long and either equals the manifest title (``Context.title``)
   or recurs further down. Every line equal to the headline (ignoring
   whitespace and digits, so ``在年全市…`` matches ``在2021年全市…``) or that is a
-  fragment of the page's own first line (a substring of six characters or
+  fragment of the page's own headline (a substring of six characters or
   more, without punctuation) is removed; lines equal to the manifest title
-  are removed in any case (fragments of the manifest title are not: in a
-  report they are the speaker's line). The longest variant is recorded as ``title``.
-- :func:`teaser_excerpt`: a paragraph made of a headline fragment followed by
-  a passage copied from a later paragraph (the excerpt a spam page shows
-  under its title) is removed.
+  are removed anywhere (fragments of the manifest title are not: in a report
+  they are the speaker's line). A *teaser* (a headline fragment followed by a
+  passage copied from a later paragraph: the excerpt a spam page shows under
+  its title) is removed too. The longest headline variant is recorded as
+  ``title``.
 - :func:`duplicate_paragraphs`: a paragraph (of at least
   :data:`MIN_DUP_CHARS` characters) equal to an earlier one is removed, so an
   article repeated twice on a page is kept once (the first occurrence).
@@ -54,70 +54,81 @@ def _is_title_like(s: str) -> bool:
     return 0 < len(s) <= 80 and not re.search("[。！？]", s)
 
 
-def repeated_title(text: str, ctx: Context) -> list[Edit]:
-    """Remove the headline and its repetitions (whole or in fragments)."""
+def _headline(first: str, rest: list[str], known: str) -> str | None:
+    """The key of *first* when it is a headline repeated in *rest* (or known)."""
+    if not _is_title_like(first):
+        return None
+    fk = _key(first)
+    if fk == known:
+        return fk
+    for line in rest:
+        k = _key(line)
+        if k == fk or (len(k) >= MIN_FRAGMENT and k in fk and not _PUNCT_RE.search(line)):
+            return fk
+    return None
+
+
+def _teaser(key: str, later: str, detected: list[str], min_chars: int) -> bool:
+    """A headline fragment followed by a passage copied from a later paragraph."""
+    for v in detected:
+        j = 0
+        while j < len(key) and key[: j + 1] in v:
+            j += 1
+        if j >= MIN_FRAGMENT:
+            rest = key[j:]
+            return len(rest) >= min_chars and rest in later
+    return False
+
+
+def repeated_title(
+    text: str, ctx: Context, *, min_teaser_chars: int = 20, max_teaser_paragraph: int = 10
+) -> list[Edit]:
+    """Remove the headline, its repetitions and fragments, and teasers.
+
+    The first remaining line is examined again after each removal, until it
+    is no repeated headline, so that a second pass finds nothing to remove.
+    A teaser (among the first *max_teaser_paragraph* paragraphs) is a
+    headline fragment followed by a passage of at least *min_teaser_chars*
+    characters copied from a later paragraph.
+    """
     lines = _lines(text)
-    if not lines:
-        return []
+    keys = [_key(line) for _, _, line in lines]
     known = _key(ctx.title) if ctx.title else ""
-    first = lines[0][2].strip()
-    variants = [k for k in (known,) if k]  # removed when a line equals them
-    detected: list[str] = []  # the page's own headline: fragments removed too
-    if _is_title_like(first):
-        fk = _key(first)
-        recurs = fk == known or any(
-            _key(line) == fk or (len(_key(line)) >= MIN_FRAGMENT and _key(line) in fk and not _PUNCT_RE.search(line))
-            for _, _, line in lines[1:]
-        )
-        if recurs:
-            variants.append(fk)
-            detected.append(fk)
-    if not variants:
-        return []
-    spans = []
+    removed: set[int] = set()
     found: list[str] = []
-    for a, b, line in lines:
-        s = line.strip()
-        k = _key(s)
-        if not k or not _is_title_like(s):
-            continue
-        if k in variants or (
-            len(k) >= MIN_FRAGMENT and not _PUNCT_RE.search(s) and any(k in v for v in detected)
-        ):
-            spans.append((a, b))
-            if k in variants:
+    detected: list[str] = []
+    while True:
+        alive = [i for i in range(len(lines)) if i not in removed]
+        if not alive:
+            break
+        first = alive[0]
+        fk = _headline(lines[first][2].strip(), [lines[i][2] for i in alive[1:]], known)
+        if fk is None:
+            break
+        detected.append(fk)
+        for i in alive:
+            s = lines[i][2].strip()
+            k = keys[i]
+            if not _is_title_like(s):
+                continue
+            if k == fk or i == first:
+                removed.add(i)
                 found.append(s)
+            elif len(k) >= MIN_FRAGMENT and not _PUNCT_RE.search(s) and k in fk:
+                removed.add(i)
+        alive = [i for i in range(len(lines)) if i not in removed]
+        for n, i in enumerate(alive[:max_teaser_paragraph]):
+            later = "\n".join(keys[j] for j in alive[n + 1 :])
+            if _teaser(keys[i], later, detected, min_teaser_chars):
+                removed.add(i)
+    if known:  # lines equal to the manifest title, anywhere
+        for i, (_, _, line) in enumerate(lines):
+            if i not in removed and keys[i] == known and _is_title_like(line.strip()):
+                removed.add(i)
+                found.append(line.strip())
     if found:
         ctx.record("title", max(found, key=len))
-    ctx.state["title_keys"] = variants
-    return _drop(text, spans)
-
-
-def teaser_excerpt(text: str, ctx: Context, *, min_chars: int = 20, max_paragraph: int = 10) -> list[Edit]:
-    """Remove a leading teaser: headline fragment + passage copied from below.
-
-    Only the first *max_paragraph* paragraphs are examined; the copied
-    passage must be at least *min_chars* characters long.
-    """
-    variants: list[str] = ctx.state.get("title_keys") or []
-    lines = _lines(text)
-    spans = []
-    for i, (a, b, line) in enumerate(lines[:max_paragraph]):
-        k = _key(line)
-        rest = k
-        for v in variants:  # strip the longest headline fragment at the start
-            j = 0
-            while j < len(rest) and rest[: j + 1] in v:
-                j += 1
-            if j >= MIN_FRAGMENT:
-                rest = rest[j:]
-                break
-        if rest == k or len(rest) < min_chars:
-            continue
-        later = "\n".join(_key(x) for _, _, x in lines[i + 1 :])
-        if rest in later:
-            spans.append((a, b))
-    return _drop(text, spans)
+    return _drop(text, [(lines[i][0], lines[i][1]) for i in sorted(removed)])
 
 
 def duplicate_paragraphs(text: str, ctx: Context | None = None, *, min_chars: int = MIN_DUP_CHARS) -> list[Edit]:
@@ -143,4 +154,4 @@ def duplicate_paragraphs(text: str, ctx: Context | None = None, *, min_chars: in
     return _drop(text, spans)
 
 
-__all__ = ["repeated_title", "teaser_excerpt", "duplicate_paragraphs", "MIN_DUP_CHARS"]
+__all__ = ["repeated_title", "duplicate_paragraphs", "MIN_DUP_CHARS"]

@@ -37,8 +37,8 @@ def default_rules() -> list[Rule]:
         R("strip_pinyin", script.strip_pinyin, "Pinyin glued after a character: 濟(jì) -> 濟."),
         R("to_simplified", script.to_simplified, "Traditional characters converted to simplified (OpenCC t2s)."),
         R("normalize_width", punctuation.normalize_width, "Full-width letters, digits and symbols to ASCII (NFKC), keeping ，：；？！（）."),
-        R("normalize_whitespace", punctuation.normalize_whitespace, "Spaces, NBSP, U+3000 removed in Chinese context and at line ends."),
         R("canonical_punctuation", punctuation.canonical_punctuation, "ASCII , : ; ? ! ( ) to full-width in Chinese context."),
+        R("normalize_whitespace", punctuation.normalize_whitespace, "Spaces, NBSP, U+3000 removed in Chinese context and at line ends."),
         R("meeting_dateline", frontmatter.meeting_dateline, "Dateline ——<date>在<meeting>上 (date and meeting become metadata)."),
         R("header_line", chrome.header_line, "Header lines with publish time and source."),
         R("template_preamble", template.template_preamble, "Template site's 下面是小编为大家整理的…供大家参考 sentence."),
@@ -57,11 +57,12 @@ def default_rules() -> list[Rule]:
         R("reporter_credit", chrome.reporter_credit, "Reporter credits at the start or end of a paragraph."),
         R("seo_spam", spam.seo_spam, "SEO spam title lines and their keywords stuffed into sentences."),
         R("advert_line", spam.advert_line, "Advert lines with a contact number."),
-        R("repeated_title", dedup.repeated_title, "Headline and its repetitions at the top (title becomes metadata)."),
-        R("teaser_excerpt", dedup.teaser_excerpt, "Teaser: headline fragment + passage copied from below."),
+        R("join_broken_paragraphs", punctuation.join_broken_paragraphs, "Line break after ，、； inside a paragraph."),
+        R("punctuation_after_removals", punctuation.canonical_punctuation, "canonical_punctuation again, where removals changed the context."),
+        R("whitespace_after_removals", punctuation.normalize_whitespace, "normalize_whitespace again, where removals changed the context."),
         R("redaction_marks", redaction.redaction_marks, "***, XX and a lone X replaced by placeholders."),
         R("doubled_punctuation", punctuation.doubled_punctuation, "Doubled or misplaced punctuation (，， ，、 ，。)."),
-        R("join_broken_paragraphs", punctuation.join_broken_paragraphs, "Line break after ，、； inside a paragraph."),
+        R("repeated_title", dedup.repeated_title, "Headline, its repetitions and fragments, and a teaser excerpt (title becomes metadata)."),
         R("duplicate_paragraphs", functools.partial(dedup.duplicate_paragraphs), "Paragraphs repeated later in the document (first kept)."),
         R("tidy_paragraphs", punctuation.tidy_paragraphs, "Empty lines: one paragraph per line."),
     ]
@@ -146,9 +147,19 @@ def clean_text(
     >>> sorted(set(r.audit["rule"]))
     ['canonical_punctuation', 'end_marker', 'normalize_whitespace', 'original_title', 'reporter_credit']
     """
+    rules = default_rules() if rules is None else list(rules)
+    current, rows, metadata = _clean(text, doc_id, title, rules)
+    return CleanedText(
+        text=current,
+        audit=_audit_frame(rows),
+        metadata=metadata,
+        placeholder_counts=redaction.count_placeholders(current),
+    )
+
+
+def _clean(text: str, doc_id: str, title: str | None, rules: Sequence[Rule]) -> tuple[str, list[tuple], dict]:
     if not isinstance(text, str):
         raise TypeError(f"document {doc_id!r}: text must be str, not {type(text).__name__}")
-    rules = default_rules() if rules is None else list(rules)
     ctx = Context(doc_id=doc_id, title=title)
     rows: list[tuple] = []
     current = text
@@ -158,12 +169,7 @@ def clean_text(
         except Exception as exc:  # name the document and the rule
             raise type(exc)(f"document {doc_id!r}, rule {rule.name!r}: {exc}") from exc
         rows.extend((doc_id, step, rule.name, e.start, e.end, e.removed, e.replacement) for e in edits)
-    return CleanedText(
-        text=current,
-        audit=_audit_frame(rows),
-        metadata=dict(ctx.metadata),
-        placeholder_counts=redaction.count_placeholders(current),
-    )
+    return current, rows, dict(ctx.metadata)
 
 
 def replay_audit(raw: str, audit: pd.DataFrame) -> str:
@@ -231,29 +237,30 @@ def clean_corpus(
     """
     _validate_docs(docs, text_col)
     rules = default_rules() if rules is None else list(rules)
-    records, audits, extracted = [], [], {}
+    records, rows, extracted = [], [], {}
     for row in docs.itertuples(index=False):
         r = row._asdict()
         doc_id = str(r["doc_id"])
         title = r.get(title_col) if title_col in docs.columns else None
         title = None if title is None or pd.isna(title) else str(title)
         raw = r[text_col]
-        res = clean_text(raw, doc_id=doc_id, title=title, rules=rules)
-        audits.append(res.audit)
-        extracted[doc_id] = res.metadata
-        n_raw, n_clean = len(raw), len(res.text)
+        clean, doc_rows, metadata = _clean(raw, doc_id, title, rules)
+        rows.extend(doc_rows)
+        extracted[doc_id] = metadata
+        counts = redaction.count_placeholders(clean)
+        n_raw, n_clean = len(raw), len(clean)
         rec = {
             "doc_id": doc_id,
-            "clean_text": res.text,
+            "clean_text": clean,
             "n_chars_raw": n_raw,
             "n_chars_clean": n_clean,
             "n_chars_removed": n_raw - n_clean,
             "share_removed": (n_raw - n_clean) / n_raw if n_raw else 0.0,
         }
         for p, suffix in redaction.CLEANING_PLACEHOLDERS.items():
-            rec[f"n_{suffix}"] = res.placeholder_counts[p]
-        rec["original_title"] = res.metadata.get("original_title", pd.NA)
-        rec["script_original"] = res.metadata.get("script_original", pd.NA)
+            rec[f"n_{suffix}"] = counts[p]
+        rec["original_title"] = metadata.get("original_title", pd.NA)
+        rec["script_original"] = metadata.get("script_original", pd.NA)
         records.append(rec)
     documents = pd.DataFrame(records)
     documents = documents.astype({"doc_id": "string", "clean_text": "string", "original_title": "string",
@@ -262,7 +269,7 @@ def clean_corpus(
     meta_cols = docs[["doc_id", *extra]].copy()
     meta_cols["doc_id"] = meta_cols["doc_id"].astype("string")
     documents = documents.merge(meta_cols, on="doc_id", how="left", validate="one_to_one")
-    audit = pd.concat(audits, ignore_index=True) if audits else _audit_frame([])
+    audit = _audit_frame(rows)
     return CleaningResult(documents=documents, audit=audit, metadata=compare_metadata(extracted, docs))
 
 

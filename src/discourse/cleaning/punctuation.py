@@ -15,7 +15,8 @@ other rule only removes boilerplate or replaces redaction marks):
    (``COVID 19``) becomes one ASCII space.
 3. **Punctuation** (:func:`canonical_punctuation`): in Chinese context (a Chinese
    character or mark on either side, ignoring spaces) the ASCII marks
-   ``, : ; ? ! ( )`` become their full-width forms ``，：；？！（）``. A mark between
+   ``, : ; ? ! ( )`` become their full-width forms ``，：；？！（）`` (looking past
+   spaces and other such ASCII marks for the neighbours, so ``))、`` becomes ``））、``). A mark between
    two digits stays ASCII (``3,000``, ``16:45``); hyphens, dots and slashes are
    never changed (``3-11岁``, ``8510.13亿元``). A pair of parentheses is
    converted as a pair when either side qualifies.
@@ -28,8 +29,11 @@ other rule only removes boilerplate or replaces redaction marks):
    line opens an enumerated item (``二是``, ``（二）``, ``2.``, ``——``); empty lines
    are dropped, so the clean text has one paragraph per line.
 
-:func:`normalise` applies 1–4 (the rules that may touch a content sentence)
-to any string; the tests use it to check that content sentences reach the
+The pipeline applies them in the order 1, 3, 2, 4 (punctuation before
+whitespace, since a converted mark makes its neighbourhood Chinese) and runs
+3 and 2 once more after the boilerplate rules, whose removals can change a
+mark's neighbours. :func:`normalise` applies 1, 3, 2, 4 (the rules that may
+touch a content sentence) to any string; the tests use it to check that content sentences reach the
 clean text unchanged apart from these normalisations.
 """
 
@@ -49,6 +53,7 @@ WHITESPACE = " \t\u00a0\u1680\u2000-\u200b\u202f\u205f\u3000\ufeff"
 _WS_RE = re.compile(f"[{WHITESPACE}]+")
 _CJK_CHAR_RE = re.compile(f"[{CJK}]")
 _PUNCT_RE = re.compile(r"[,:;?!()]")
+_PAREN_RE = re.compile(r"[()\n]")
 _RUN_RE = re.compile("[，、；：。]{2,}")
 _ENUM_START = (
     r"(?:[一二三四五六七八九十]+[是要、]|第[一二三四五六七八九十]+[，、是]|[（(][一二三四五六七八九十\d]+[)）]"
@@ -103,8 +108,9 @@ def normalize_whitespace(text: str, ctx: Context | None = None) -> list[Edit]:
 
 
 def _neighbour(text: str, i: int, step: int) -> str:
+    """The nearest character in direction *step*, skipping spaces and ASCII marks."""
     j = i + step
-    while 0 <= j < len(text) and text[j] in " \t":
+    while 0 <= j < len(text) and (text[j] in ",:;?!()" or _WS_RE.match(text[j])):
         j += step
     return text[j] if 0 <= j < len(text) else ""
 
@@ -123,12 +129,13 @@ def canonical_punctuation(text: str, ctx: Context | None = None) -> list[Edit]:
     # parentheses as pairs, line by line
     stack: list[int] = []
     pairs: dict[int, int] = {}
-    for i, c in enumerate(text):
+    for m in _PAREN_RE.finditer(text):
+        i, c = m.start(), m.group(0)
         if c == "\n":
             stack.clear()
         elif c == "(":
             stack.append(i)
-        elif c == ")" and stack:
+        elif stack:
             pairs[stack.pop()] = i
     for o, c in pairs.items():
         inner = text[o + 1 : c]
@@ -216,7 +223,7 @@ def normalise(text: str) -> str:
     """
     from discourse.cleaning.rules import apply_edits
 
-    for step in (normalize_width, normalize_whitespace, canonical_punctuation, doubled_punctuation):
+    for step in (normalize_width, canonical_punctuation, normalize_whitespace, doubled_punctuation):
         text = apply_edits(text, step(text, None))
     return text
 

@@ -29,7 +29,7 @@ from typing import Any
 #: Han characters (CJK unified ideographs, extension A, compatibility).
 HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 #: Chinese (full-width) punctuation and the tortoise-shell placeholder brackets.
-CJK_PUNCT = "\u3000-\u303f\uff01\uff08\uff09\uff0c\uff1a\uff1b\uff1f\u2018\u2019\u201c\u201d\u2014\u2026\u00b7"
+CJK_PUNCT = "\u3001-\u3013\u3016-\u303f\uff01\uff08\uff09\uff0c\uff1a\uff1b\uff1f\u2018\u2019\u201c\u201d\u2014\u2026\u00b7"
 #: A character that makes its neighbourhood "CJK context".
 CJK = HAN + CJK_PUNCT
 

@@ -7,10 +7,13 @@ character and holds one pinyin syllable written with a tone mark (or one of
 the few toneless particles). :func:`to_simplified` then converts a document
 written in traditional characters to simplified ones with OpenCC (``t2s``
 configuration) and records the original script as metadata
-(``script_original``). A document counts as traditional when at least
-:data:`TRADITIONAL_THRESHOLD` of its Han characters change under ``t2s``;
-simplified documents are left untouched (OpenCC would otherwise rewrite a few
-characters that are legitimate in simplified text).
+(``script_original``). A document counts as traditional when it holds at
+least :data:`MIN_TRADITIONAL` occurrences of common characters that exist
+only in traditional script (:data:`TRADITIONAL_CHARS`: 這們會來對說時國發…).
+Simplified documents are left untouched: OpenCC would otherwise rewrite a few
+characters that are legitimate in simplified text (乾隆, 覆盖, 狼藉). Because the
+count can only fall when cleaning removes text, and is zero after the
+conversion, the decision never flips between two passes (idempotence).
 """
 
 from __future__ import annotations
@@ -26,8 +29,16 @@ _SYLLABLE = f"[a-zü{_TONED}]*[{_TONED}][a-zü{_TONED}]*"
 _NEUTRAL = "de|le|me|men|zi|ma|ne|ba|zhe|ge|guo|lai|qu|shang|xia|li|tou|mo"
 PINYIN_RE = re.compile(f"(?<=[{HAN}])\\((?:{_SYLLABLE}|{_NEUTRAL})\\)")
 
-#: Share of Han characters changed by OpenCC t2s above which a text is traditional.
-TRADITIONAL_THRESHOLD = 0.02
+#: Common characters that exist only in traditional script (each changed by
+#: OpenCC t2s, none used in simplified text: none occurs in the 52 M characters
+#: of the gov-work-reports corpus).
+TRADITIONAL_CHARS = (
+    "這個們會來對說時國發經過還開關當區黨務實際應動體機構種與從產業點現頭進邊將為後無視衛專"
+    "醫療級組織長導設報價義議員論認識讓學習轉變處廣電網頁訊聯總統領幹隊緊護團歲響優藥費記錄斷層陽擴"
+)
+#: A text holding at least this many of them is traditional.
+MIN_TRADITIONAL = 5
+_TRAD_RE = re.compile(f"[{TRADITIONAL_CHARS}]")
 _HAN_RE = re.compile(f"[{HAN}]")
 
 
@@ -61,13 +72,9 @@ def detect_script(text: str) -> str:
     >>> detect_script("济源网讯示范区疫情防控工作专题会议")
     'simplified'
     """
-    han = _HAN_RE.findall(text)
-    if not han:
-        return "unknown"
-    sample = "".join(han)
-    converted = _converter().convert(sample)
-    changed = sum(a != b for a, b in zip(sample, converted)) if len(converted) == len(sample) else len(sample)
-    return "traditional" if changed / len(sample) >= TRADITIONAL_THRESHOLD else "simplified"
+    if _TRAD_RE.search(text) is not None and len(_TRAD_RE.findall(text)) >= MIN_TRADITIONAL:
+        return "traditional"
+    return "simplified" if _HAN_RE.search(text) else "unknown"
 
 
 def diff_edits(old: str, new: str) -> list[Edit]:
@@ -112,4 +119,4 @@ def to_simplified(text: str, ctx: Context | None = None) -> list[Edit]:
     return diff_edits(text, _converter().convert(text))
 
 
-__all__ = ["PINYIN_RE", "TRADITIONAL_THRESHOLD", "strip_pinyin", "detect_script", "to_simplified", "diff_edits"]
+__all__ = ["PINYIN_RE", "TRADITIONAL_CHARS", "MIN_TRADITIONAL", "strip_pinyin", "detect_script", "to_simplified", "diff_edits"]
