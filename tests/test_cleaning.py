@@ -336,3 +336,25 @@ def test_custom_rule_list_and_errors():
         clean_corpus(pd.DataFrame({"doc_id": ["a", "a"], "text": ["x", "y"]}))
     with pytest.raises(ValueError, match="front matter"):
         clean_text("---\ntitle: [unclosed\n---\n正文。", doc_id="bad-md")
+
+
+def test_write_processed_tables_round_trip(result, tmp_path):
+    from discourse.cleaning import write_processed
+    from discourse.units import split_paragraphs
+
+    paras = split_paragraphs(result.documents)
+    paths = write_processed(result, paras, out_dir=tmp_path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        f"{n}.{e}" for n in ("documents", "paragraphs", "cleaning_audit", "cleaning_metadata") for e in ("csv", "parquet")
+    )
+    docs_csv = pd.read_csv(paths["documents.csv"])
+    assert list(docs_csv["doc_id"]) == list(result.documents["doc_id"])
+    assert list(docs_csv["clean_text"]) == list(result.documents["clean_text"])
+    assert docs_csv.loc[docs_csv["doc_id"] == "jiyuan-2022", "pub_date"].item() == "2022-12-12"
+    p_csv = pd.read_csv(paths["paragraphs.csv"])
+    assert {"doc_id", "para_no", "para_id", "start", "end", "text", "label", "date"} <= set(p_csv.columns)
+    assert len(p_csv) == len(paras) and list(p_csv["text"]) == list(paras["text"])
+    p_pq = pd.read_parquet(paths["paragraphs.parquet"])
+    assert list(p_pq["para_id"]) == list(paras["para_id"])
+    audit = pd.read_parquet(paths["cleaning_audit.parquet"])
+    assert len(audit) == len(result.audit)
