@@ -50,9 +50,9 @@ def test_only_new_texts_are_segmented(units, tok, tmp_path, monkeypatch):
     seen = []
     real = cache_mod._segment_joined
 
-    def spy(texts, tokenizer, n_jobs):
+    def spy(texts, tokenizer, n_jobs, **kwargs):
         seen.extend(texts)
-        return real(texts, tokenizer, n_jobs)
+        return real(texts, tokenizer, n_jobs, **kwargs)
 
     monkeypatch.setattr(cache_mod, "_segment_joined", spy)
     more = pd.DataFrame({"text": [TEXTS[0], "统筹疫情防控和经济社会发展"]})
@@ -60,6 +60,15 @@ def test_only_new_texts_are_segmented(units, tok, tmp_path, monkeypatch):
     assert seen == ["统筹疫情防控和经济社会发展"]
     assert out["tokens"].tolist() == [tok(t) for t in more["text"]]
     assert len(list(cache_mod.cache_dir(tok, tmp_path).glob("*.parquet"))) == 2
+
+
+def test_parallel_cache_shards(tok, tmp_path, monkeypatch):
+    texts = [f"第{i}段：做好核酸检测，落实四方责任。" for i in range(30)]
+    monkeypatch.setattr(cache_mod, "PARALLEL_MIN_CHARS", 0)
+    cold = tokenize_units(pd.DataFrame({"text": texts}), tok, n_jobs=2, cache=tmp_path)
+    assert len(list(cache_mod.cache_dir(tok, tmp_path).glob("*.parquet"))) > 1  # one shard per chunk
+    warm = tokenize_units(pd.DataFrame({"text": texts}), tok, n_jobs=2, cache=tmp_path)
+    assert warm["tokens"].tolist() == cold["tokens"].tolist() == [tok(t) for t in texts]
 
 
 def test_settings_change_the_cache_folder(tok, tmp_path):

@@ -40,14 +40,35 @@ PARALLEL_MIN_CHARS = 200_000
 _WORKER_TOKENIZER = None
 
 
-def _init_worker(tokenizer) -> None:
+def _init_worker(tokenizer, single_threaded: bool = False) -> None:
     global _WORKER_TOKENIZER
     _WORKER_TOKENIZER = tokenizer
+    if single_threaded:  # one worker per core already: no Arrow thread pools on top
+        pa.set_cpu_count(1)
+        pa.set_io_thread_count(1)
 
 
-def _work(texts: Sequence[str]) -> list[str]:
+def _write_shard(folder: Path, keys: Sequence[str], joined: Sequence[str]) -> None:
+    """Write one cache shard (atomically) for *keys* and their joined tokens."""
+    table = pa.table({"key": pa.array(list(keys), pa.string()), "tokens": _to_arrow_lists(joined)})
+    name = hashlib.blake2b("".join(keys).encode(), digest_size=12).hexdigest()
+    with atomic_open(Path(folder) / f"{name}.parquet", "wb") as fh:
+        pq.write_table(table, fh)
+
+
+def _work(texts: Sequence[str], keys: Sequence[str] | None = None, folder: Path | None = None) -> list[str]:
+    """Segment *texts*; return the joined tokens, or write them as a shard.
+
+    With *folder* the result goes to the cache only (the caller reads it
+    back through the Parquet dictionary, which shares token strings) and an
+    empty list is returned, so nothing large travels between processes.
+    """
     tok = _WORKER_TOKENIZER
-    return [_SEP.join(tok(t)) for t in texts]
+    joined = [_SEP.join(tok(t)) for t in texts]
+    if folder is None:
+        return joined
+    _write_shard(folder, keys, joined)
+    return []
 
 
 def available_cores() -> int:
@@ -58,29 +79,61 @@ def available_cores() -> int:
         return os.cpu_count() or 1
 
 
-def _chunks(texts: Sequence[str], n: int) -> list[Sequence[str]]:
-    """Contiguous chunks of roughly equal character counts (order kept)."""
+def _chunk_bounds(texts: Sequence[str], n: int) -> list[tuple[int, int]]:
+    """``(start, end)`` of contiguous chunks with roughly equal character counts."""
     total = sum(len(t) for t in texts)
     target = max(total // n, 1)
     out, start, acc = [], 0, 0
     for i, t in enumerate(texts):
         acc += len(t)
         if acc >= target:
-            out.append(texts[start : i + 1])
+            out.append((start, i + 1))
             start, acc = i + 1, 0
     if start < len(texts):
-        out.append(texts[start:])
+        out.append((start, len(texts)))
     return out
 
 
-def _segment_joined(texts: Sequence[str], tokenizer, n_jobs: int | None) -> list[str]:
+def _chunks(texts: Sequence[str], n: int) -> list[Sequence[str]]:
+    """Contiguous chunks of roughly equal character counts (order kept)."""
+    return [texts[a:b] for a, b in _chunk_bounds(texts, n)]
+
+
+def _segment_joined(
+    texts: Sequence[str],
+    tokenizer,
+    n_jobs: int | None,
+    *,
+    keys: Sequence[str] | None = None,
+    folder: Path | None = None,
+) -> list[str]:
+    """Joined token strings of *texts*, in order; with *folder*, cache shards.
+
+    With *folder*, each chunk is written as its own cache shard by the
+    process that segmented it (so the writing runs in parallel too) and the
+    returned list is empty: read the tokens back from the cache.
+    """
     n = available_cores() if n_jobs is None or n_jobs < 1 else n_jobs
     n = min(n, len(texts))
+    keys = list(keys) if keys is not None else [""] * len(texts)
     if n <= 1 or sum(len(t) for t in texts) < PARALLEL_MIN_CHARS:
-        return [_SEP.join(tokenizer(t)) for t in texts]
-    chunks = _chunks(texts, n * 8)
-    with cf.ProcessPoolExecutor(max_workers=n, initializer=_init_worker, initargs=(tokenizer,)) as ex:
-        parts = list(ex.map(_work, chunks))
+        _init_worker(tokenizer)
+        try:
+            return _work(texts, keys, folder)
+        finally:
+            _init_worker(None)
+    if hasattr(tokenizer, "_get_state"):
+        tokenizer._get_state()  # built once here; forked workers inherit it
+    bounds = _chunk_bounds(texts, n * 8)
+    with cf.ProcessPoolExecutor(max_workers=n, initializer=_init_worker, initargs=(tokenizer, True)) as ex:
+        parts = list(
+            ex.map(
+                _work,
+                [texts[a:b] for a, b in bounds],
+                [keys[a:b] for a, b in bounds],
+                [folder] * len(bounds),
+            )
+        )
     return [s for part in parts for s in part]
 
 
@@ -215,12 +268,12 @@ def tokenize_units(
             if k not in found and k not in todo:
                 todo[k] = t
         if todo:
-            arrow_lists = _to_arrow_lists(_segment_joined(list(todo.values()), tokenizer, n_jobs))
-            table = pa.table({"key": pa.array(list(todo), pa.string()), "tokens": arrow_lists})
-            name = hashlib.blake2b("".join(todo).encode(), digest_size=12).hexdigest()
-            with atomic_open(folder / f"{name}.parquet", "wb") as fh:
-                pq.write_table(table, fh)
-            found.update(zip(todo, _from_arrow_lists(arrow_lists)))
+            folder.mkdir(parents=True, exist_ok=True)
+            _segment_joined(list(todo.values()), tokenizer, n_jobs, keys=list(todo), folder=folder)
+            found.update(_read_cache(folder, set(todo)))
+            lost = [k for k in todo if k not in found]
+            if lost:
+                raise RuntimeError(f"{len(lost)} segmented texts are missing from the cache folder {folder}")
         seen: set[str] = set()
         lists = []
         for k in keys:  # rows with the same text get their own list objects

@@ -213,8 +213,8 @@ class Tokenizer(BaseEstimator):
     ['坚持', '动态清零', '严格', '落实', '外防输入', '内防反弹']
     >>> tok("李成辉强调，要做好次密接管理")
     ['强调', '要', '做好', '次密接', '管理']
-    >>> Tokenizer(drop_placeholders=False)("9月21日，李成辉主持会议")
-    ['〔DATE〕', '〔PERSON〕', '主持', '会议']
+    >>> Tokenizer(drop_placeholders=False)("9月21日，李成辉主持召开会议")
+    ['〔DATE〕', '〔PERSON〕', '主持', '召开', '会议']
     >>> Tokenizer().segment_only("常态化疫情防控。")
     ['常态化', '疫情', '防控', '。']
     """
