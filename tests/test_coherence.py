@@ -105,8 +105,11 @@ def test_topic_agreement_uses_hungarian_matching():
     a = [["a", "b"], ["c", "d"]]
     b = [["c", "d"], ["a", "x"]]
     assert topic_agreement(a, b) == pytest.approx((1 / 3 + 1) / 2)
+    # runs of different k: each topic of the smaller run matched once
+    assert topic_agreement(a, b[:1]) == pytest.approx(1.0)
+    assert topic_agreement(a + [["y", "z"]], b) == pytest.approx((1 / 3 + 1) / 2)
     with pytest.raises(ValueError):
-        topic_agreement(a, b[:1])
+        topic_agreement(a, [])
 
 
 def _planted(n=8):
@@ -120,7 +123,7 @@ def _planted(n=8):
 def test_choose_k_table():
     t = choose_k(_planted(), ks=[2, 3], n_restarts=3, n_top=5)
     assert list(t.columns) == ["k", "coherence_mean", "coherence_sd", "stability_mean",
-                               "stability_sd", "n_restarts"]
+                               "stability_sd", "n_restarts", "n_unconverged"]
     assert t.k.tolist() == [2, 3]
     # two planted topics of five words: every restart at k=2 finds the same two sets
     assert t.set_index("k").loc[2, "stability_mean"] == pytest.approx(1.0)
