@@ -134,8 +134,34 @@ def _scan_spans(text: str, full: bool):
 
 _CN_NUMBER = re.compile(r"[〇零一二三四五六七八九十百千万亿两]{2,}")
 
-_MISSING = object()
+_DATE_UNITS = frozenset("年月日号时分秒")
+
+
+def _join_date_units(words: list[str]) -> list[str]:
+    """Join a digit string and a following date/time unit (PKU: ``2022年``, ``9月``, ``21日``)."""
+    out: list[str] = []
+    for w in words:
+        if out and w in _DATE_UNITS and out[-1].isdigit():
+            out[-1] += w
+        else:
+            out.append(w)
+    return out
 _MEMO_MAX = 1_000_000
+
+
+class _Memo(dict):
+    """word -> output token (or None), filled on first lookup."""
+
+    __slots__ = ("_classify", "_state")
+
+    def __init__(self, classify, state) -> None:
+        super().__init__()
+        self._classify = classify
+        self._state = state
+
+    def __missing__(self, word: str) -> str | None:
+        out = self[word] = self._classify(word, self._state)
+        return out
 
 
 class Token(NamedTuple):
@@ -291,8 +317,9 @@ class Tokenizer(BaseEstimator):
             "stopwords": _stopwords.effective_stopwords(self.stopwords, keep_directives=self.keep_directives),
             "keep_names": frozenset(self.keep_names),
             "drop_pos": tuple(self.drop_pos) if self.drop_pos else (),
-            "memo": {},
+            "memo": None,
         }
+        state["memo"] = _Memo(self._classify, state)
         self.__dict__["_state"] = state
         return state
 
@@ -379,11 +406,9 @@ class Tokenizer(BaseEstimator):
             words = cut(text)
         elif pos < len(text):
             words += cut(text[pos:])
-        # Classify each distinct word once (memoised across calls), then map
-        # the word list through the memo at C speed; None (dropped) is
-        # filtered out, and no output token is ever the empty string.
-        for w in set(words).difference(memo):
-            memo[w] = self._classify(w, st)
+        # Map the words through the memo at C speed (a new word is classified
+        # once, by _Memo.__missing__); None (dropped) is filtered out, and no
+        # output token is ever the empty string.
         return list(filter(None, map(memo.__getitem__, words)))
 
     tokenize = __call__
@@ -412,9 +437,7 @@ class Tokenizer(BaseEstimator):
                 start, offset = offset, offset + len(w)
                 if w.isspace():
                     continue
-                o = memo.get(w, _MISSING)
-                if o is _MISSING:
-                    o = memo[w] = self._classify(w, st)
+                o = memo[w]
                 tag = tags.get(w)
                 out.append(Token(w, start, offset, tag if tag is not None else _backends.fallback_tag(w), o))
 
@@ -445,8 +468,10 @@ class Tokenizer(BaseEstimator):
 
         The lexicon is applied; nothing is masked, normalised or stopped, and
         punctuation is kept, so the words concatenate to *text* without its
-        whitespace. Placeholders (``〔XX〕``) stay one word. Used to evaluate
-        segmentation against a gold standard.
+        whitespace. Placeholders (``〔XX〕``) stay one word, and a number is
+        joined to a following date or time unit (``9月``, ``21日``, the PKU
+        convention; the full tokenizer turns such dates into ``〔DATE〕``).
+        Used to evaluate segmentation against a gold standard.
 
         Examples
         --------
@@ -465,7 +490,7 @@ class Tokenizer(BaseEstimator):
             pos = end
         if pos < len(text):
             out.extend(w for w in cut(text[pos:]) if not w.isspace())
-        return out
+        return _join_date_units(out)
 
     def cache_key(self) -> str:
         """Hex digest identifying this tokenizer's output.
