@@ -45,7 +45,10 @@ def corpus_files(limit: int | None) -> list[Path]:
 
     if not GOV_REPORTS_DIR.is_dir():
         raise SystemExit(f"gov-work-reports corpus not found at {GOV_REPORTS_DIR}")
-    files = sorted(GOV_REPORTS_DIR.glob("*/*/*.md"))
+    import csv
+
+    with open(GOV_REPORTS_DIR / "manifest.csv", encoding="utf-8", newline="") as fh:
+        files = sorted(GOV_REPORTS_DIR / row["path"] for row in csv.DictReader(fh))
     return files[:limit] if limit else files
 
 

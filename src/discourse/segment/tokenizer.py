@@ -135,6 +135,9 @@ def _scan_spans(text: str, full: bool):
 _CN_NUMBER = re.compile(r"[〇零一二三四五六七八九十百千万亿两]{2,}")
 
 _DATE_UNITS = frozenset("年月日号时分秒")
+# Private-use characters standing for protected spans during segmentation.
+_PUA_START, _PUA_SIZE = 0xE000, 0x100
+_PUA_RE = re.compile("[\ue000-\ue0ff]")
 
 
 def _join_date_units(words: list[str]) -> list[str]:
@@ -318,6 +321,8 @@ class Tokenizer(BaseEstimator):
             "keep_names": frozenset(self.keep_names),
             "drop_pos": tuple(self.drop_pos) if self.drop_pos else (),
             "memo": None,
+            "pua_codes": {},
+            "pua_memo": {},
         }
         state["memo"] = _Memo(self._classify, state)
         self.__dict__["_state"] = state
@@ -395,21 +400,65 @@ class Tokenizer(BaseEstimator):
         memo = st["memo"]
         if len(memo) > _MEMO_MAX:
             memo.clear()
-        words: list[str] = []
-        pos = 0
-        for start, end, kind in _protected_spans(text, self.normalise_numbers):
-            if start > pos:
-                words += cut(text[pos:start])
-            words.append(text[start:end] if kind == "ph" else DATE if kind == "date" else NUMBER)
-            pos = end
-        if pos == 0:
+            memo.update(st["pua_memo"])
+        spans = list(_protected_spans(text, self.normalise_numbers))
+        if not spans:
             words = cut(text)
-        elif pos < len(text):
-            words += cut(text[pos:])
+        else:
+            words = self._cut_with_spans(text, spans, st)
         # Map the words through the memo at C speed (a new word is classified
         # once, by _Memo.__missing__); None (dropped) is filtered out, and no
         # output token is ever the empty string.
         return list(filter(None, map(memo.__getitem__, words)))
+
+    def _cut_with_spans(self, text: str, spans, st: dict) -> list[str]:
+        """Segment *text* with each protected span as one opaque word.
+
+        Fast path: each span is replaced by one private-use character (a
+        non-Han character, hence a hard word boundary for both backends,
+        exactly as cutting the pieces separately) and the text is cut once;
+        the memo maps that character to the span's output. Texts that
+        already contain private-use characters are cut piece by piece.
+        """
+        cut = st["backend"].cut
+        codes = st["pua_codes"]
+        if _PUA_RE.search(text) is None:
+            pieces: list[str] = []
+            pos = 0
+            for start, end, kind in spans:
+                key = text[start:end] if kind == "ph" else (DATE if kind == "date" else NUMBER)
+                code = codes.get(key)
+                if code is None:
+                    code = self._new_code(key, st)
+                    if code is None:
+                        break
+                pieces.append(text[pos:start])
+                pieces.append(code)
+                pos = end
+            else:
+                pieces.append(text[pos:])
+                return cut("".join(pieces))
+        words: list[str] = []
+        pos = 0
+        for start, end, kind in spans:
+            if start > pos:
+                words += cut(text[pos:start])
+            words.append(text[start:end] if kind == "ph" else DATE if kind == "date" else NUMBER)
+            pos = end
+        if pos < len(text):
+            words += cut(text[pos:])
+        return words
+
+    def _new_code(self, key: str, st: dict) -> str | None:
+        codes = st["pua_codes"]
+        if len(codes) >= _PUA_SIZE:
+            return None
+        code = chr(_PUA_START + len(codes))
+        codes[key] = code
+        out = None if self.drop_placeholders else key
+        st["pua_memo"][code] = out
+        st["memo"][code] = out
+        return code
 
     tokenize = __call__
 
