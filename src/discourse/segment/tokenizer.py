@@ -9,15 +9,19 @@ caches its output keyed by :meth:`Tokenizer.cache_key`.
 
 Steps, for one text:
 
-1. *Protected spans* are cut out before segmentation: placeholders of the
+1. *Protected spans* are found before segmentation: placeholders of the
    ``〔NAME〕`` shape (:data:`discourse.placeholders.PLACEHOLDER_RE`) always, and
    when ``normalise_numbers`` dates (``2022年9月21日``, ``9月21日``,
-   ``2022-12-12 10:05``, ``2020年``, ``9月``) and Arabic numbers (``14``,
-   ``3.5%``), which become :data:`~discourse.placeholders.DATE` and
+   ``2022-12-12 10:05``, ``2020年``, ``9月``, ``二〇二二年``), Arabic numbers
+   (``14``, ``3.5%``) and ordinals (``第八十四``), which become
+   :data:`~discourse.placeholders.DATE` and
    :data:`~discourse.placeholders.NUMBER`. A number glued to Latin letters
-   (``5G``, ``COVID-19``'s ``19`` is not glued) stays as jieba cuts it.
-2. The text between them is segmented by the backend (``rjieba`` or
-   ``jieba``) with the lexicon loaded.
+   or digits (``5G``, ``DNA262728``) stays as jieba cuts it.
+2. The text is segmented by the backend (``rjieba`` or ``jieba``) with the
+   lexicon loaded, each protected span standing in as one private-use
+   character: a non-Han character, so a hard word boundary, exactly as if
+   the pieces between spans were cut separately, but with one call per
+   text.
 3. Each word is classified: whitespace and punctuation are dropped; a person
    (a lexicon entry tagged ``nr``, or a name in ``person_names``) becomes
    :data:`~discourse.placeholders.PERSON` unless listed in ``keep_names``; a
@@ -56,7 +60,7 @@ from discourse.segment import lexicon as _lexicon
 from discourse.segment import stopwords as _stopwords
 
 #: Bump when the tokenizer's output changes for the same parameters.
-ALGORITHM_VERSION = "1"
+ALGORITHM_VERSION = "2"
 
 _D = "[0-9０-９]"
 _TIME = rf"(?:\s*{_D}{{1,2}}\s*[时点](?:\s*{_D}{{1,2}}\s*分)?|\s+{_D}{{1,2}}[:：]{_D}{{2}}(?:[:：]{_D}{{2}})?)?"
