@@ -130,3 +130,19 @@ def test_robustness_baseline_holds_and_variants_differ(study):
     assert gap["directives stopped"] != gap["baseline"]
     with pytest.raises(ValueError, match="baseline"):
         run_robustness(study, k=3, variants=variants[1:])
+
+
+def test_feature_differences_by_genre(study):
+    from discourse.compare import GENRE_GROUPS, feature_differences
+
+    out = feature_differences(
+        study.paragraphs, study.documents, groups=GENRE_GROUPS, target="speech text",
+        features=["directive_total", "enum_item"],
+    )
+    assert set(out["variable"]) == {"directive_total", "enum_item"}
+    assert (out["n_target"] == 2).all() and (out["n_reference"] == 3).all()
+    # 2 against 3 documents: 10 relabelings, so the smallest two-sided p is 0.2
+    assert (out["n_relabelings"] == 10).all() and (out["p_value"] >= 0.2 - 1e-12).all()
+    one_group = study.documents.assign(genre="speech")
+    empty = feature_differences(study.paragraphs, one_group, groups=GENRE_GROUPS)
+    assert empty.empty and "two groups" in empty.attrs["note"]

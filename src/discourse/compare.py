@@ -13,7 +13,9 @@ from collections.abc import Callable, Iterable, Sequence
 
 import pandas as pd
 
+from discourse.features import discourse_features
 from discourse.keyness import group_keyness
+from discourse.stats import group_differences
 from discourse.segment import DIRECTIVES, gloss as default_gloss
 
 
@@ -131,6 +133,69 @@ def top_terms(
     return out
 
 
+#: Genres of the bundled manifest grouped by how they were produced: news
+#: reports paraphrase a leader ("X stressed that we must ..."), speech texts
+#: address the audience directly.
+GENRE_GROUPS: dict[str, str] = {
+    "meeting_report": "news report",
+    "speech": "speech text",
+    "speech_material": "speech text",
+}
+
+
+def feature_differences(
+    units: pd.DataFrame,
+    documents: pd.DataFrame,
+    *,
+    by: str = "genre",
+    groups: dict[str, str] | None = None,
+    target: str | None = None,
+    features: Sequence[str] | None = None,
+    **kwargs,
+) -> pd.DataFrame:
+    """Permutation tests of discourse-feature rates between groups of documents.
+
+    Parameters
+    ----------
+    units : pandas.DataFrame
+        Units with ``doc_id``, ``text`` and ``tokens``.
+    documents : pandas.DataFrame
+        One row per document with ``doc_id`` and the column *by*.
+    by : str
+        Document column that defines the groups.
+    groups : dict, optional
+        Maps values of *by* to group names (e.g. :data:`GENRE_GROUPS`);
+        documents whose value is missing from the mapping are left out.
+    target : str, optional
+        The group compared with the rest (default: the first in sorted order).
+    features : sequence of str, optional
+        Features of :func:`discourse.features.discourse_features` to test
+        (default: all).
+    **kwargs
+        Passed to :func:`discourse.stats.group_differences`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per feature (see :func:`discourse.stats.group_differences`);
+        empty, with ``attrs["note"]`` saying why, when the documents do not
+        form two groups.
+    """
+    feats = discourse_features(units, by="doc_id")
+    if features is not None:
+        feats = feats[feats["feature"].isin(list(features))]
+    doc_groups = documents[["doc_id", by]].astype({"doc_id": "string"}).copy()
+    values = doc_groups[by].astype("object")
+    doc_groups["group"] = values.map(groups) if groups is not None else values
+    data = feats.merge(doc_groups[["doc_id", "group"]], on="doc_id").dropna(subset=["group"])
+    levels = sorted(data["group"].unique().tolist())
+    if len(levels) < 2:
+        out = pd.DataFrame(columns=["variable", "group", "target", "reference", "n_target", "n_reference"])
+        out.attrs["note"] = f"the documents do not form two groups by {by!r} (found: {levels})"
+        return out
+    return group_differences(data, "per_1000", "group", variable="feature", target=target or levels[0], **kwargs)
+
+
 def content_stop_words() -> frozenset[str]:
     """Directive and modal words, left out when the question is *what* is said.
 
@@ -141,4 +206,4 @@ def content_stop_words() -> frozenset[str]:
     return frozenset(DIRECTIVES)
 
 
-__all__ = ["keyness_by_group", "top_terms", "content_stop_words"]
+__all__ = ["GENRE_GROUPS", "keyness_by_group", "top_terms", "feature_differences", "content_stop_words"]

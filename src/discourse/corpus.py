@@ -420,6 +420,11 @@ def load_corpus(
 
 
 def _finalise(frame: pd.DataFrame) -> pd.DataFrame:
+    # Every canonical field is present, NA where the manifest lacks it, so
+    # downstream code can select columns without checking for them.
+    for name in CANONICAL_FIELDS:
+        if name not in frame.columns:
+            frame[name] = pd.Series(pd.NA, index=frame.index, dtype="object")
     has_event = frame["event_date"].notna()
     frame["date"] = frame["event_date"].where(has_event, frame["pub_date"])
     frame["date_precision"] = frame["event_date_precision"].where(
@@ -429,11 +434,11 @@ def _finalise(frame: pd.DataFrame) -> pd.DataFrame:
     source[has_event] = "event_date"
     source[~has_event & frame["pub_date"].notna()] = "pub_date"
     frame["date_source"] = source
-    if "label" not in frame.columns:
+    if frame["label"].isna().all():
         label = pd.Series(frame["doc_id"], index=frame.index, dtype="object")
         for field in ("city_zh", "city_en"):
-            if field in frame.columns:
-                label = frame[field].where(frame[field].str.len() > 0, label)
+            present = frame[field].notna() & (frame[field].astype("string").str.len() > 0)
+            label = frame[field].where(present, label)
         frame["label"] = label
     for field in frame.columns:
         if field in ("text",) or field in DATE_FIELDS or field == "date":
