@@ -48,8 +48,10 @@ def test_every_saved_figure_is_documented_and_present():
     readme = (config.PROJ_ROOT / "figures" / "README.md").read_text(encoding="utf-8")
     saved = {}
     for path in NOTEBOOKS:
-        for name in SAVED.findall(path.read_text(encoding="utf-8")):
-            saved[name] = path.stem
+        nb = nbformat.read(path, as_version=4)
+        for cell in nb.cells:
+            for name in SAVED.findall(cell.source):
+                saved[name] = path.stem
     assert saved
     for name, stem in saved.items():
         for ext in ("png", "svg"):
