@@ -120,8 +120,8 @@ def find_notebooks(pattern: str | os.PathLike[str] | None = None) -> list[Path]:
 
     Examples
     --------
-    >>> [p.name for p in find_notebooks("tests/data/report/*.ipynb")]  # doctest: +SKIP
-    ['00-fixture.ipynb']
+    >>> [p.name for p in find_notebooks()][:2]
+    ['01-corpus.ipynb', '02-vocabulary.ipynb']
     """
     if pattern is None:
         pattern = str(Path(config.NOTEBOOKS_DIR) / "*.ipynb")
@@ -298,6 +298,9 @@ def notebook_summary(nb: nbformat.NotebookNode | str | os.PathLike[str]) -> tupl
     ...     "# 01 Corpus\\n\\nWhat do the five texts look like? More detail here.")])
     >>> notebook_summary(nb)
     ('01 Corpus', 'What do the five texts look like?')
+    >>> nb.cells[0].source = "# 02 Topics\\n\\n**Question.** Which themes recur? Details."
+    >>> notebook_summary(nb)
+    ('02 Topics', 'Which themes recur?')
     """
     if not isinstance(nb, nbformat.NotebookNode):
         nb = nbformat.read(str(nb), as_version=4)
@@ -321,6 +324,11 @@ def notebook_summary(nb: nbformat.NotebookNode | str | os.PathLike[str]) -> tupl
                 text = _plain(block)
                 m = _SENTENCE.match(text)
                 summary = m.group(1) if m else text
+                if m and re.fullmatch(r"\w+[.:]", summary):
+                    # a run-in label such as "Question." is not the summary
+                    rest = text[len(summary):].strip()
+                    m = _SENTENCE.match(rest)
+                    summary = m.group(1) if m else rest
         if title and summary:
             break
     title = title or str(nb.metadata.get("title", "") or "")
