@@ -65,6 +65,8 @@ def test_write_processed_round_trip(study, tmp_path):
     docs = pd.read_csv(paths["documents.csv"])
     paras = pd.read_csv(paths["paragraphs.csv"])
     assert len(docs) == 5 and len(paras) == len(study.paragraphs)
+    # no absolute path of this checkout leaks into the tables
+    assert docs["path"].str.startswith("data/raw/").all()
     assert set(paras["para_id"]) == set(study.paragraphs["para_id"])
     assert pd.read_parquet(paths["paragraphs.parquet"])["text"].tolist() == study.paragraphs["text"].tolist()
 

@@ -21,6 +21,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from discourse import config
 from discourse.cleaning import clean_corpus, write_processed
 from discourse.corpus import load_corpus
 from discourse.periods import PERIOD_GLOSSES, assign_periods
@@ -96,9 +97,24 @@ class Study:
         """Write the cleaned corpus as tidy CSV + Parquet tables (see data/README.md)."""
         from discourse.cleaning import CleaningResult
 
-        result = CleaningResult(documents=self.documents, audit=self.audit, metadata=self.metadata)
+        docs = self.documents.copy()
+        if "path" in docs.columns:
+            # Paths inside the project are written relative to it, so the
+            # tables do not depend on where the project was cloned.
+            docs["path"] = docs["path"].map(_project_relative).astype("string")
+        result = CleaningResult(documents=docs, audit=self.audit, metadata=self.metadata)
         paragraphs = self.paragraphs.drop(columns=["tokens"], errors="ignore")
         return write_processed(result, paragraphs[["doc_id", "para_no", "para_id", "start", "end", "text"]], out_dir)
+
+
+def _project_relative(path: object) -> object:
+    if path is None or pd.isna(path):
+        return path
+    p = Path(str(path))
+    try:
+        return p.resolve().relative_to(config.PROJ_ROOT).as_posix()
+    except ValueError:
+        return str(p)
 
 
 def speaker_names(docs: pd.DataFrame) -> tuple[str, ...]:
