@@ -132,3 +132,12 @@ def test_feature_matches_by_unit(units):
 def test_missing_column_is_named():
     with pytest.raises(KeyError, match="tokens"):
         discourse_features(pd.DataFrame({"doc_id": ["a"], "text": ["x"]}))
+
+
+def test_every_feature_has_a_reader_label():
+    from discourse.feature_lexicons import FEATURE_LABELS, feature_label
+
+    units = pd.DataFrame({"doc_id": ["d"], "text": ["要严格落实“四早”。"], "tokens": [["要", "严格", "落实", "四早"]]})
+    features = set(discourse_features(units)["feature"])
+    assert features <= set(FEATURE_LABELS), sorted(features - set(FEATURE_LABELS))
+    assert feature_label("not-a-feature") == "not-a-feature"

@@ -160,7 +160,46 @@ DIRECTIVE_CATEGORIES: tuple[str, ...] = (
 #: Numeral + suffix formulae listed by name (numeral any of 两二三四五六七八九十).
 FORMULA_SUFFIXES: tuple[str, ...] = ("早", "方责任", "集中", "包一", "区", "码", "个一批")
 
+#: What each feature of :func:`discourse.features.discourse_features` counts,
+#: in a few typical forms, shown beside the feature name in figures.
+FEATURE_LABELS: dict[str, str] = {
+    "quoted_phrase": "phrases in “…”",
+    "numbered_formula": "all numbered formulae",
+    "formula_n_ge": "N个… as in 四个意识",
+    "formula_repeat": "N…N… as in 四应四尽",
+    "formula_yi_yi": "一…一… as in 一校一策",
+    "formula_suffix": "numeral + term as in 四早, 四方责任",
+    "enum_item": "一是, 二要 … items",
+    "enum_series": "series of enumerated items",
+    "obligation": "要, 必须 …",
+    "resolve": "坚决, 坚持 …",
+    "strictness": "严格, 从严 …",
+    "assurance": "确保, 保障 …",
+    "implementation": "落实, 抓好 …",
+    "intensification": "加强, 进一步 …",
+    "urgency": "立即, 及时 …",
+    "directive_total": "all directive and modal words",
+    "emergency": "应急响应, 联防联控 …",
+    "normalisation": "常态化, 外防输入, 四早 …",
+    "dynamic_zero": "动态清零, 应检尽检, 封控区 …",
+    "optimisation": "优化, 新十条, 居家隔离 …",
+}
+
+
+def feature_label(feature: str) -> str:
+    """What a discourse feature counts, for figure labels (the id when unknown).
+
+    Examples
+    --------
+    >>> feature_label("enum_item")
+    '一是, 二要 … items'
+    """
+    return FEATURE_LABELS.get(feature, feature)
+
+
 __all__ = [
+    "FEATURE_LABELS",
+    "feature_label",
     "DIRECTIVE_TERMS",
     "PHASE_TERMS",
     "PHASES",
