@@ -36,7 +36,7 @@ from __future__ import annotations
 
 import re
 
-from discourse.cleaning.rules import HAN, Context, Edit, drop_lines, iter_lines, line_edit
+from discourse.cleaning.rules import HAN, Context, Edit, drop_lines, iter_lines, remove_lines
 
 _DATE_RE = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})")
 #: Values of 来源 that name no outlet.
@@ -114,9 +114,8 @@ DATED_LINK_RE = re.compile(
 
 def related_links(text: str, ctx: Context) -> list[Edit]:
     """Remove related-link lists: heading, bullet items, ``标题2022-12-10`` lines."""
-    edits: list[Edit] = []
+    spans: list[tuple[int, int]] = []
     in_block = False
-    last = -1
     for start, end, line in iter_lines(text):
         s = line.strip()
         hit = False
@@ -129,12 +128,8 @@ def related_links(text: str, ctx: Context) -> list[Edit]:
         elif s:
             in_block = False
         if hit:
-            e = line_edit(text, start, end)
-            if e.start < last:
-                e = Edit(start, end, line, "")
-            edits.append(e)
-            last = e.end
-    return edits
+            spans.append((start, end))
+    return remove_lines(text, spans)
 
 
 FOOTER_RE = re.compile(

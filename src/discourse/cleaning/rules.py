@@ -206,6 +206,29 @@ def line_edit(text: str, start: int, end: int) -> Edit:
     return Edit(start, end, text[start:end], "")
 
 
+def remove_lines(text: str, spans: Iterable[tuple[int, int]]) -> list[Edit]:
+    """Edits removing each line ``text[start:end]`` with its line break.
+
+    Consecutive lines never overlap: when the previous edit already took a
+    line's leading newline, only the line itself is removed.
+
+    Examples
+    --------
+    >>> [e.removed for e in remove_lines("a\\nb\\nc", [(0, 1), (2, 3)])]
+    ['a\\n', 'b\\n']
+    """
+    edits: list[Edit] = []
+    last = -1
+    for start, end in spans:
+        e = line_edit(text, start, end)
+        if e.start < last:  # the previous edit took this line's leading newline
+            e = Edit(start, end, text[start:end], "")
+        if e.end > e.start:
+            edits.append(e)
+            last = e.end
+    return edits
+
+
 def drop_lines(
     text: str,
     ctx: Context,
@@ -217,21 +240,15 @@ def drop_lines(
 
     Whitespace at both ends of the line is ignored when matching.
     """
-    edits: list[Edit] = []
-    last = -1
+    spans = []
     for start, end, line in iter_lines(text):
         m = pattern.search(line.strip())
         if m is None:
             continue
         if record is not None:
             record(m, ctx)
-        e = line_edit(text, start, end)
-        if e.start < last:  # the previous edit took this line's leading newline
-            e = Edit(start, end, text[start:end], "")
-        if e.end > e.start:
-            edits.append(e)
-            last = e.end
-    return edits
+        spans.append((start, end))
+    return remove_lines(text, spans)
 
 
 __all__ = [
@@ -245,5 +262,6 @@ __all__ = [
     "regex_sub",
     "iter_lines",
     "line_edit",
+    "remove_lines",
     "drop_lines",
 ]

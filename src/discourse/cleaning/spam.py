@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import re
 
-from discourse.cleaning.rules import HAN, Context, Edit, iter_lines, line_edit
+from discourse.cleaning.rules import HAN, Context, Edit, drop_lines, iter_lines, remove_lines
 
 SPAM_LINE_RE = re.compile(r"^[^。！？，；_\s]{2,80}(?:_[^。！？，；_\s]{2,80}){2,}$")
 _KEYWORD_RE = re.compile(f"^[{HAN}]{{4,}}$")
@@ -41,20 +41,15 @@ def seo_spam(text: str, ctx: Context | None = None) -> list[Edit]:
     >>> apply_edits(s, seo_spam(s))
     '要坚持出发点，坚持依法治理。'
     """
-    edits: list[Edit] = []
     keywords: set[str] = set()
-    spam_spans: list[tuple[int, int]] = []
-    last = -1
+    lines: list[tuple[int, int]] = []
     for start, end, line in iter_lines(text):
         s = line.strip()
         if SPAM_LINE_RE.match(s):
             keywords.update(k for k in s.split("_")[1:] if _KEYWORD_RE.match(k))
-            e = line_edit(text, start, end)
-            if e.start < last:
-                e = Edit(start, end, line, "")
-            edits.append(e)
-            last = e.end
-            spam_spans.append((e.start, e.end))
+            lines.append((start, end))
+    edits = remove_lines(text, lines)
+    spam_spans = [(e.start, e.end) for e in edits]
     if keywords:
         pat = re.compile("|".join(re.escape(k) for k in sorted(keywords, key=len, reverse=True)))
         for m in pat.finditer(text):
@@ -74,16 +69,7 @@ def advert_line(text: str, ctx: Context | None = None) -> list[Edit]:
     >>> advert_line("验血检查咨询：DNA262728\\n正文。")[0].removed
     '验血检查咨询：DNA262728\\n'
     """
-    edits = []
-    last = -1
-    for start, end, line in iter_lines(text):
-        if ADVERT_RE.match(line.strip()):
-            e = line_edit(text, start, end)
-            if e.start < last:
-                e = Edit(start, end, line, "")
-            edits.append(e)
-            last = e.end
-    return edits
+    return drop_lines(text, ctx, pattern=ADVERT_RE)
 
 
 __all__ = ["seo_spam", "advert_line"]
