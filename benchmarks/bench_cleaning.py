@@ -23,7 +23,7 @@ import psutil
 
 from discourse import config
 from discourse.cleaning import audit_summary, clean_corpus
-from discourse.dates import DateParseError, parse_date
+from discourse.ingest.dates import DateParseError, parse_date
 
 
 def load_reports(sample: int | None) -> pd.DataFrame:

@@ -5,7 +5,7 @@ its ``manifest.csv``), drops the YAML front matter, splits each body on blank
 lines into paragraphs, tokenises them with ``rjieba.cut`` in a process pool
 (``--tokenizer project`` uses the project tokenizer instead,
 ``discourse.segment.tokenize_units`` with its default stop words, uncached), then fits
-:class:`discourse.topics.TopicModel` (sparse TF-IDF, NMF) and prints the time
+:class:`discourse.analysis.topics.TopicModel` (sparse TF-IDF, NMF) and prints the time
 of each stage and the peak resident memory of the main process and of the
 pool workers. Target: peak memory under 4 GB.
 
@@ -91,8 +91,8 @@ def main(argv: list[str] | None = None) -> int:
 
     from sklearn.feature_extraction.text import TfidfVectorizer
 
-    from discourse.topics import TopicModel
-    from discourse.vocab import TokenFilter
+    from discourse.analysis.topics import TopicModel
+    from discourse.analysis.vocab import TokenFilter
 
     t0 = time.perf_counter()
     paras = read_paragraphs(args.limit)

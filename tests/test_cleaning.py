@@ -18,7 +18,7 @@ from discourse.cleaning import (
     normalise,
     replay_audit,
 )
-from discourse.corpus import load_corpus
+from discourse.ingest.corpus import load_corpus
 
 T2S = opencc.OpenCC("t2s")
 PINYIN = re.compile(r"\([a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü]+\)")
@@ -340,7 +340,7 @@ def test_custom_rule_list_and_errors():
 
 def test_write_processed_tables_round_trip(result, tmp_path):
     from discourse.cleaning import write_processed
-    from discourse.units import split_paragraphs
+    from discourse.ingest.units import split_paragraphs
 
     paras = split_paragraphs(result.documents)
     paths = write_processed(result, paras, out_dir=tmp_path)

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from discourse import config
-from discourse.coherence import (
+from discourse.analysis.coherence import (
     EPSILON,
     choose_k,
     npmi_coherence,

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from scipy.stats import chi2_contingency
 
-from discourse.collocations import collocations, pair_counts
+from discourse.analysis.collocations import collocations, pair_counts
 
 TEXTS = [["核酸", "检测", "工作"], ["核酸", "检测"], ["工作", "会议", "〔NUM〕"]] * 2
 

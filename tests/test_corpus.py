@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from discourse import config
-from discourse.corpus import CorpusError, UnlistedFileWarning, load_corpus, read_manifest
+from discourse.ingest.corpus import CorpusError, UnlistedFileWarning, load_corpus, read_manifest
 
 SAMPLE = "哈密市委召开专题会议。\n要严格落实“四方责任”，坚决守好建好新疆“东大门”。\n"
 TRAD = "濟源網訊 示範區疫情防控工作專題會議，堅持人民至上、生命至上。\n"

@@ -10,7 +10,7 @@ import pytest
 from sklearn.base import clone
 from sklearn.feature_extraction.text import TfidfTransformer
 
-from discourse.ctfidf import ClassTfidfTransformer, class_tfidf_terms
+from discourse.analysis.ctfidf import ClassTfidfTransformer, class_tfidf_terms
 
 # classes x terms; f = [3, 4, 1, 4]; class sizes 6 and 6 -> A = 6
 X = np.array([[3, 2, 1, 0], [0, 2, 0, 4]])

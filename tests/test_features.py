@@ -24,8 +24,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from discourse.feature_lexicons import DIRECTIVE_TERMS, PHASE_TERMS, PHASES
-from discourse.features import (
+from discourse.study.codebook import DIRECTIVE_TERMS, PHASE_TERMS, PHASES
+from discourse.analysis.features import (
     discourse_features,
     extract_matches,
     feature_matches,
@@ -135,7 +135,7 @@ def test_missing_column_is_named():
 
 
 def test_every_feature_has_a_reader_label():
-    from discourse.feature_lexicons import FEATURE_LABELS, feature_label
+    from discourse.study.codebook import FEATURE_LABELS, feature_label
 
     units = pd.DataFrame({"doc_id": ["d"], "text": ["要严格落实“四早”。"], "tokens": [["要", "严格", "落实", "四早"]]})
     features = set(discourse_features(units)["feature"])

@@ -27,7 +27,7 @@ import pandas as pd
 import pytest
 from scipy.stats import chi2_contingency, false_discovery_control, power_divergence
 
-from discourse.keyness import (
+from discourse.analysis.keyness import (
     chi_square,
     group_keyness,
     keyness,

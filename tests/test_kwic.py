@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from discourse.kwic import kwic_text, kwic_tokens
+from discourse.analysis.kwic import kwic_text, kwic_tokens
 
 
 @pytest.fixture

@@ -14,7 +14,8 @@ import pytest
 from matplotlib import font_manager
 from matplotlib.figure import Figure
 
-from discourse import config, periods
+from discourse import config
+from discourse.study import periods
 from discourse.plotting import plots, style
 from discourse.plotting import (
     bilingual,

@@ -36,7 +36,7 @@ def tok() -> Tokenizer:
 @pytest.fixture(scope="module")
 def seeds() -> dict[str, str]:
     from discourse.cleaning import clean_corpus
-    from discourse.corpus import load_corpus
+    from discourse.ingest.corpus import load_corpus
 
     docs = clean_corpus(load_corpus()).documents
     return dict(zip(docs["doc_id"].astype(str), docs["clean_text"].astype(str)))
@@ -76,7 +76,7 @@ def raw_seeds() -> dict[str, str]:
     """Raw seed texts, traditional script converted (OpenCC t2s) and pinyin glosses removed."""
     import opencc
 
-    from discourse.corpus import load_corpus
+    from discourse.ingest.corpus import load_corpus
 
     cc = opencc.OpenCC("t2s")
     docs = load_corpus()
@@ -217,7 +217,7 @@ def test_glossary_file_valid_and_disjoint_from_lexicon(lex):
 
 
 def test_frequent_seed_vocabulary_is_glossed(seeds, tok):
-    from discourse.vocab import is_word
+    from discourse.analysis.vocab import is_word
 
     counts = collections.Counter(w for text in seeds.values() for w in tok(text) if is_word(w))
     top = [w for w, _n in counts.most_common(300)]

@@ -28,7 +28,7 @@ def keep() -> Tokenizer:
 @pytest.fixture(scope="module")
 def seed_texts() -> list[str]:
     from discourse.cleaning import clean_corpus
-    from discourse.corpus import load_corpus
+    from discourse.ingest.corpus import load_corpus
 
     return clean_corpus(load_corpus()).documents["clean_text"].astype(str).tolist()
 

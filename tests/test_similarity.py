@@ -8,7 +8,7 @@ import pytest
 from scipy.cluster.hierarchy import linkage
 from sklearn.metrics.pairwise import cosine_similarity
 
-from discourse.similarity import (
+from discourse.analysis.similarity import (
     cluster_documents,
     cluster_linkage,
     document_similarity,

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from discourse.stats import (
+from discourse.analysis.stats import (
     adjust_pvalues,
     bootstrap_ci,
     cliffs_delta,

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from discourse.compare import content_stop_words, keyness_by_group, top_terms
+from discourse.study.compare import content_stop_words, keyness_by_group, top_terms
 from discourse.placeholders import is_placeholder
-from discourse.robustness import Variant, run_robustness
+from discourse.study.robustness import Variant, run_robustness
 from discourse.study import prepare_study, speaker_names
 
 
@@ -135,7 +135,7 @@ def test_robustness_baseline_holds_and_variants_differ(study):
 
 
 def test_feature_differences_by_genre(study):
-    from discourse.compare import GENRE_GROUPS, feature_differences
+    from discourse.study.compare import GENRE_GROUPS, feature_differences
 
     out = feature_differences(
         study.paragraphs, study.documents, groups=GENRE_GROUPS, target="speech text",

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from sklearn.base import clone
 
-from discourse.topics import TopicModel, aggregate_topic_shares, topic_shares, topic_table
+from discourse.analysis.topics import TopicModel, aggregate_topic_shares, topic_shares, topic_table
 
 TESTING = ["核酸", "检测", "筛查", "采样", "阳性", "防"]  # "防": one-character word kept
 VACCINE = ["疫苗", "接种", "加强针", "老年人", "免疫"]
@@ -154,8 +154,8 @@ def test_runs_on_real_work_reports():
     import rjieba
     import stopwordsiso
 
-    from discourse.features import discourse_features
-    from discourse.keyness import group_keyness
+    from discourse.analysis.features import discourse_features
+    from discourse.analysis.keyness import group_keyness
 
     manifest = pd.read_csv(root / "manifest.csv")
     pick = (manifest[manifest.year.isin([2020, 2022]) & (manifest.n_yiqingfangkong > 0)]

@@ -8,8 +8,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from discourse.cleaning import clean_corpus
-from discourse.corpus import load_corpus
-from discourse.units import sentence_spans, split_paragraphs, split_sentences
+from discourse.ingest.corpus import load_corpus
+from discourse.ingest.units import sentence_spans, split_paragraphs, split_sentences
 
 
 def sents(text: str) -> list[str]:

@@ -33,7 +33,7 @@ def write_processed(
     result : CleaningResult
         Output of :func:`discourse.cleaning.clean_corpus`.
     paragraphs : pandas.DataFrame, optional
-        Output of :func:`discourse.units.split_paragraphs`; computed from
+        Output of :func:`discourse.ingest.units.split_paragraphs`; computed from
         ``result.documents`` when omitted. Document metadata
         (:data:`PARAGRAPH_METADATA`) is joined onto it.
     out_dir : path-like, optional
@@ -56,7 +56,7 @@ def write_processed(
     >>> pd.read_csv(paths["paragraphs.csv"])["para_id"].tolist()
     ['a:p001']
     """
-    from discourse.units import split_paragraphs
+    from discourse.ingest.units import split_paragraphs
 
     out = Path(out_dir) if out_dir is not None else config.PROCESSED_DATA_DIR
     docs = result.documents

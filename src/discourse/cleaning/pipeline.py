@@ -214,7 +214,7 @@ def clean_corpus(
     Parameters
     ----------
     docs : pandas.DataFrame
-        Documents table (``discourse.corpus.load_corpus``): at least
+        Documents table (``discourse.ingest.corpus.load_corpus``): at least
         ``doc_id`` and ``text``; ``title`` and other metadata are used when
         present (title to find repeated headlines, the rest to compare with
         the extracted metadata).

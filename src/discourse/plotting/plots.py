@@ -23,7 +23,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
-from discourse.periods import PERIODS, load_milestones
+from discourse.study.periods import PERIODS, load_milestones
 from discourse.plotting.style import (
     PERIOD_COLORS,
     PRECISION_MARKERS,
@@ -396,7 +396,7 @@ def plot_topic_shares(
     Parameters
     ----------
     shares : DataFrame
-        As returned by :func:`discourse.topics.topic_shares`
+        As returned by :func:`discourse.analysis.topics.topic_shares`
         (``*by, topic, share, ci_low, ci_high, n_units``).
     topic_labels : mapping, optional
         Topic id -> display label (e.g. its top terms).
@@ -457,7 +457,7 @@ def plot_timeline(
 ) -> Figure:
     """The documents on a time axis with the national policy periods and milestones.
 
-    Periods (:data:`discourse.periods.PERIODS`) are shaded and labelled in
+    Periods (:data:`discourse.study.periods.PERIODS`) are shaded and labelled in
     Chinese with English glosses; each milestone of ``data/milestones.csv``
     inside the window is a dashed line with its short bilingual label. Each
     document is a row; its marker shows how precise its date is: a circle for
@@ -468,9 +468,9 @@ def plot_timeline(
     Parameters
     ----------
     docs : DataFrame
-        Documents table (:func:`discourse.corpus.load_corpus`).
+        Documents table (:func:`discourse.ingest.corpus.load_corpus`).
     milestones : DataFrame, optional
-        Defaults to :func:`discourse.periods.load_milestones`.
+        Defaults to :func:`discourse.study.periods.load_milestones`.
     start, end : str
         The window (default 2020-09 to 2022-12).
     scope : sequence of str, optional
@@ -611,7 +611,7 @@ def plot_similarity_heatmap(
     ----------
     sim : DataFrame
         Square, with the same labels on index and columns (as
-        :func:`discourse.similarity.document_similarity` returns it), or the
+        :func:`discourse.analysis.similarity.document_similarity` returns it), or the
         long table of pairs ``a, b, similarity`` (the diagonal is then 1).
     order : "cluster", a sequence of labels, or None
         ``"cluster"`` uses :func:`cluster_order`; None keeps the given order.
@@ -680,7 +680,7 @@ def plot_feature_rates(
     ----------
     rates : DataFrame
         Long table, one row per feature and document, as returned by
-        :func:`discourse.features.discourse_features` (``doc_id, category,
+        :func:`discourse.analysis.features.discourse_features` (``doc_id, category,
         feature, count, n_tokens, per_1000``).
     gloss : str or callable, optional
         English gloss of each feature name (column or callable).

@@ -31,7 +31,7 @@ from matplotlib.figure import Figure
 
 from discourse import config
 from discourse.io import atomic_write_bytes
-from discourse.periods import PERIOD_GLOSSES, PERIOD_ORDER
+from discourse.study.periods import PERIOD_GLOSSES, PERIOD_ORDER
 
 #: File name of the CJK font inside ``mplfonts/fonts/``.
 CJK_FONT_FILE: str = "NotoSansCJKsc-Regular.otf"
@@ -305,7 +305,7 @@ def group_colors(values: Iterable[object]) -> dict[object, str]:
 
 
 def period_color(period: str) -> str:
-    """The colour of a national policy period (see :mod:`discourse.periods`).
+    """The colour of a national policy period (see :mod:`discourse.study.periods`).
 
     Examples
     --------

@@ -36,13 +36,13 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from discourse.coherence import topic_agreement
+from discourse.analysis.coherence import topic_agreement
 from discourse.config import RANDOM_STATE
-from discourse.features import discourse_features
-from discourse.keyness import group_keyness
+from discourse.analysis.features import discourse_features
+from discourse.analysis.keyness import group_keyness
 from discourse.segment import DIRECTIVES, tokenize_units
-from discourse.similarity import document_similarity
-from discourse.topics import TopicModel
+from discourse.analysis.similarity import document_similarity
+from discourse.analysis.topics import TopicModel
 
 FINDINGS: dict[str, str] = {
     "most_distinct": "mean similarity of the most distinct document to the others",

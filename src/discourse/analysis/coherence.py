@@ -38,7 +38,7 @@ from scipy.optimize import linear_sum_assignment
 from sklearn.exceptions import ConvergenceWarning
 
 from discourse.config import RANDOM_STATE
-from discourse.vocab import TokenFilter, token_lists
+from discourse.analysis.vocab import TokenFilter, token_lists
 
 EPSILON = 1e-12
 
@@ -260,7 +260,7 @@ def choose_k(
 ) -> pd.DataFrame:
     """Coherence and stability of topic models for each candidate k.
 
-    For each k, ``n_restarts`` :class:`~discourse.topics.TopicModel` fits are
+    For each k, ``n_restarts`` :class:`~discourse.analysis.topics.TopicModel` fits are
     made with different seeds (NMF with ``init="random"`` so that restarts
     differ; LDA is random by nature). Each run's coherence is the mean NPMI
     of its topics over the units' words; stability is the
@@ -279,7 +279,7 @@ def choose_k(
     random_state : int
         Seeds of the restarts are drawn from it.
     **model_params
-        Passed to :class:`~discourse.topics.TopicModel` (``min_df`` ...).
+        Passed to :class:`~discourse.analysis.topics.TopicModel` (``min_df`` ...).
 
     Returns
     -------
@@ -295,7 +295,7 @@ def choose_k(
     >>> choose_k(docs, ks=[2], n_restarts=2, n_top=3).k.tolist()
     [2]
     """
-    from discourse.topics import TopicModel  # local: topics imports stats only
+    from discourse.analysis.topics import TopicModel  # local: topics imports stats only
 
     docs = token_lists(units_tokens)
     flt = TokenFilter(model_params.get("stop_words"))

@@ -1,4 +1,4 @@
-"""Word lists behind :mod:`discourse.features`, with English glosses.
+"""Word lists behind :mod:`discourse.analysis.features`, with English glosses.
 
 Two documented resources, kept as constants so they are versioned with the
 code that counts them:
@@ -137,7 +137,7 @@ PHASE_TERMS: tuple[tuple[str, str, str], ...] = (
 #: Order of the phases for tables and figures.
 PHASES: tuple[str, ...] = ("emergency", "normalisation", "dynamic_zero", "optimisation")
 
-#: The period of :mod:`discourse.periods` each phase lexicon belongs to
+#: The period of :mod:`discourse.study.periods` each phase lexicon belongs to
 #: (乙类乙管 vocabulary is listed under ``optimisation``).
 PHASE_PERIODS: dict[str, str] = {
     "emergency": "应急",
@@ -160,7 +160,7 @@ DIRECTIVE_CATEGORIES: tuple[str, ...] = (
 #: Numeral + suffix formulae listed by name (numeral any of 两二三四五六七八九十).
 FORMULA_SUFFIXES: tuple[str, ...] = ("早", "方责任", "集中", "包一", "区", "码", "个一批")
 
-#: What each feature of :func:`discourse.features.discourse_features` counts,
+#: What each feature of :func:`discourse.analysis.features.discourse_features` counts,
 #: in a few typical forms, shown beside the feature name in figures.
 FEATURE_LABELS: dict[str, str] = {
     "quoted_phrase": "phrases in “…”",

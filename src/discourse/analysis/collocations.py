@@ -4,7 +4,7 @@ Counting. Every ordered pair ``(w1, w2)`` where *w2* follows *w1* at a
 distance of 1 .. ``window`` tokens inside the same unit is one co-occurrence
 event (``window=1``: adjacent bigrams). Units never span: a paragraph break
 ends all windows. Tokens are filtered first (placeholders and punctuation
-are dropped; :class:`discourse.vocab.TokenFilter`), so distances are counted
+are dropped; :class:`discourse.analysis.vocab.TokenFilter`), so distances are counted
 over words.
 
 Statistics. The pair events form a contingency table (Evert 2008, "Corpora
@@ -28,7 +28,7 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
-from discourse.vocab import TokenFilter, token_lists
+from discourse.analysis.vocab import TokenFilter, token_lists
 
 _MEASURES = ("pmi", "g2")
 

@@ -13,7 +13,7 @@ project's research questions call for:
     两个维护; measure words such as 月/小时/多/人 are excluded); a repeated
     numeral (四应四尽, 三查三问); 一X一Y with a planning noun as Y (一校一策,
     一人一档, 一单位一策); numeral + a listed suffix (四早, 四方责任, 四集中,
-    五包一, 三区, 两码; :data:`discourse.feature_lexicons.FORMULA_SUFFIXES`).
+    五包一, 三区, 两码; :data:`discourse.study.codebook.FORMULA_SUFFIXES`).
 ``enumeration``
     Enumerated directives: clause-initial markers 一是/二是…, 一要/二要…,
     首先/其次/再次/最后, 第一/第二… (``enum_item`` counts the markers;
@@ -21,11 +21,11 @@ project's research questions call for:
     second marker of the same kind before the next first marker).
 ``directive`` and ``phase``
     Token counts of the directive / modal-intensity lexicon and text counts
-    of the policy-phase lexicon (:mod:`discourse.feature_lexicons`), per
+    of the policy-phase lexicon (:mod:`discourse.study.codebook`), per
     category / phase.
 
 Counts are absolute; rates are per 1,000 word tokens of the document
-(placeholders and punctuation excluded; :func:`discourse.vocab.is_word`).
+(placeholders and punctuation excluded; :func:`discourse.analysis.vocab.is_word`).
 Every table carries the count and the token total beside the rate.
 """
 
@@ -35,14 +35,14 @@ import re
 import numpy as np
 import pandas as pd
 
-from discourse.feature_lexicons import (
+from discourse.study.codebook import (
     DIRECTIVE_CATEGORIES,
     DIRECTIVE_TERMS,
     FORMULA_SUFFIXES,
     PHASE_TERMS,
     PHASES,
 )
-from discourse.vocab import is_word, token_lists
+from discourse.analysis.vocab import is_word, token_lists
 
 _HAN = r"\u4e00-\u9fff"
 _NUM = "两二三四五六七八九十"

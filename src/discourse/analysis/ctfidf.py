@@ -30,7 +30,7 @@ from sklearn.feature_extraction.text import CountVectorizer, TfidfTransformer
 from sklearn.preprocessing import normalize
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from discourse.vocab import TokenFilter, token_lists
+from discourse.analysis.vocab import TokenFilter, token_lists
 
 
 class ClassTfidfTransformer(TfidfTransformer):

@@ -23,8 +23,8 @@ from pathlib import Path
 import pandas as pd
 
 from discourse import config
-from discourse.dates import PRECISIONS, DateParseError, parse_date
-from discourse.textio import TextDecodeError, decode_bytes
+from discourse.ingest.dates import PRECISIONS, DateParseError, parse_date
+from discourse.ingest.textio import TextDecodeError, decode_bytes
 
 #: Canonical fields of the documents table, in display order. Only ``doc_id``
 #: and ``path`` are required; the others are NA when the manifest lacks them.

@@ -1,7 +1,7 @@
 """Study-level comparisons: every group against the rest, in one tidy table.
 
-The analysis modules (:mod:`discourse.keyness`, :mod:`discourse.ctfidf`,
-:mod:`discourse.features`, :mod:`discourse.stats`) compare one target with
+The analysis modules (:mod:`discourse.analysis.keyness`, :mod:`discourse.analysis.ctfidf`,
+:mod:`discourse.analysis.features`, :mod:`discourse.analysis.stats`) compare one target with
 one reference. A comparative study asks the same question of every city or
 period; these functions loop over the groups, add English glosses and keep
 the counts beside every statistic, so a notebook cell stays one call.
@@ -13,9 +13,9 @@ from collections.abc import Callable, Iterable, Sequence
 
 import pandas as pd
 
-from discourse.features import discourse_features
-from discourse.keyness import group_keyness
-from discourse.stats import group_differences
+from discourse.analysis.features import discourse_features
+from discourse.analysis.keyness import group_keyness
+from discourse.analysis.stats import group_differences
 from discourse.segment import DIRECTIVES, gloss as default_gloss
 
 
@@ -56,7 +56,7 @@ def keyness_by_group(
     min_freq : int
         Minimum total frequency of a term (target + reference).
     measure, correction
-        Passed to :func:`discourse.keyness.keyness`; p-values are corrected
+        Passed to :func:`discourse.analysis.keyness.keyness`; p-values are corrected
         within each group's comparison.
     stop_words : iterable of str, optional
         Tokens left out of both corpora.
@@ -169,15 +169,15 @@ def feature_differences(
     target : str, optional
         The group compared with the rest (default: the first in sorted order).
     features : sequence of str, optional
-        Features of :func:`discourse.features.discourse_features` to test
+        Features of :func:`discourse.analysis.features.discourse_features` to test
         (default: all).
     **kwargs
-        Passed to :func:`discourse.stats.group_differences`.
+        Passed to :func:`discourse.analysis.stats.group_differences`.
 
     Returns
     -------
     pandas.DataFrame
-        One row per feature (see :func:`discourse.stats.group_differences`);
+        One row per feature (see :func:`discourse.analysis.stats.group_differences`);
         empty, with ``attrs["note"]`` saying why, when the documents do not
         form two groups.
     """
@@ -200,7 +200,7 @@ def content_stop_words() -> frozenset[str]:
     """Directive and modal words, left out when the question is *what* is said.
 
     The directives (要, 必须, 坚决 ...) are measured as a discourse feature of
-    their own (:func:`discourse.features.discourse_features`); leaving them
+    their own (:func:`discourse.analysis.features.discourse_features`); leaving them
     out of keyness and c-TF-IDF tables keeps those tables about content.
     """
     return frozenset(DIRECTIVES)

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 import pandas as pd
 
-from discourse.vocab import token_lists
+from discourse.analysis.vocab import token_lists
 
 _COLUMNS_TOKENS = ["doc_id", "unit_id", "position", "left", "keyword", "right"]
 _COLUMNS_TEXT = ["doc_id", "unit_id", "start", "end", "left", "keyword", "right"]

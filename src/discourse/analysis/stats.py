@@ -5,7 +5,7 @@ reported with the group sizes, the group means, effect sizes and the number
 of relabelings the p-value rests on.
 
 * :func:`bootstrap_ci`: percentile bootstrap interval (scipy.stats.bootstrap),
-  shared with :func:`discourse.topics.topic_shares`.
+  shared with :func:`discourse.analysis.topics.topic_shares`.
 * :func:`permutation_test`: difference in means between a target group and
   a reference group by permutation (scipy.stats.permutation_test). The test
   is *exact* (all distinct relabelings enumerated) whenever their number
@@ -310,7 +310,7 @@ def group_differences(
     ----------
     data : DataFrame
         Tidy table, e.g. the output of
-        :func:`discourse.features.discourse_features` joined with document
+        :func:`discourse.analysis.features.discourse_features` joined with document
         metadata: one row per (observation, variable).
     value, group, target, reference, n_resamples, alternative, random_state
         As in :func:`permutation_test`.

@@ -23,8 +23,8 @@ from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
 from sklearn.utils.validation import check_is_fitted
 
 from discourse.config import RANDOM_STATE
-from discourse.stats import bootstrap_ci
-from discourse.vocab import TokenFilter, token_lists
+from discourse.analysis.stats import bootstrap_ci
+from discourse.analysis.vocab import TokenFilter, token_lists
 
 _METHODS = ("nmf", "lda")
 
@@ -55,11 +55,11 @@ class TopicModel(TransformerMixin, BaseEstimator):
         Keep only the most frequent terms.
     stop_words : iterable of str, optional
         Extra tokens to drop. Placeholders and punctuation are always dropped
-        (:class:`discourse.vocab.TokenFilter`).
+        (:class:`discourse.analysis.vocab.TokenFilter`).
     init : str, default "nndsvda"
         NMF initialisation. ``"nndsvd"``/``"nndsvda"`` are deterministic given
         the data and ``random_state``; ``"random"`` is used for restarts when
-        measuring stability (:func:`discourse.coherence.choose_k`).
+        measuring stability (:func:`discourse.analysis.coherence.choose_k`).
     max_iter : int, optional
         Iterations; default 500 for NMF, 100 for LDA.
     alpha_W, l1_ratio : float
@@ -352,7 +352,7 @@ def topic_shares(
     The share of topic *t* in a group is the mean proportion of *t* over the
     group's units (paragraphs by default). Its uncertainty comes from
     resampling the units *within* the group with replacement (``n_boot``
-    resamples, percentile interval; :func:`discourse.stats.bootstrap_ci`),
+    resamples, percentile interval; :func:`discourse.analysis.stats.bootstrap_ci`),
     in the spirit of stm's ``estimateEffect`` (which propagates uncertainty
     through a regression of topic proportions on covariates; here the
     covariate is the group itself). Units without vocabulary are left out.

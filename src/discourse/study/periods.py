@@ -28,7 +28,7 @@ from pathlib import Path
 import pandas as pd
 
 from discourse import config
-from discourse.dates import PRECISIONS, DateParseError, parse_date
+from discourse.ingest.dates import PRECISIONS, DateParseError, parse_date
 
 
 @dataclass(frozen=True)

@@ -37,8 +37,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats as sst
 
-from discourse.stats import adjust_pvalues
-from discourse.vocab import TokenFilter, token_lists
+from discourse.analysis.stats import adjust_pvalues
+from discourse.analysis.vocab import TokenFilter, token_lists
 
 _MEASURES = ("g2", "chi2")
 

@@ -20,7 +20,7 @@ from scipy.cluster.hierarchy import fcluster, leaves_list, linkage
 from scipy.spatial.distance import squareform
 from sklearn.feature_extraction.text import TfidfVectorizer
 
-from discourse.vocab import TokenFilter, token_lists
+from discourse.analysis.vocab import TokenFilter, token_lists
 
 
 def _joined(units: pd.DataFrame, by: str, tokens_col: str):

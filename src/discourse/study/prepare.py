@@ -23,10 +23,10 @@ import pandas as pd
 
 from discourse import config
 from discourse.cleaning import clean_corpus, write_processed
-from discourse.corpus import load_corpus
-from discourse.periods import PERIOD_GLOSSES, assign_periods
+from discourse.ingest.corpus import load_corpus
+from discourse.study.periods import PERIOD_GLOSSES, assign_periods
 from discourse.segment import Tokenizer, tokenize_units
-from discourse.units import split_paragraphs, split_sentences
+from discourse.ingest.units import split_paragraphs, split_sentences
 
 #: Document metadata joined onto every unit row (when the corpus has it).
 UNIT_METADATA: tuple[str, ...] = (
@@ -162,7 +162,7 @@ def prepare_study(
         Defaults to the bundled ``data/corpus.csv``.
     columns : mapping, optional
         Column mapping for a researcher's own manifest (see
-        :func:`discourse.corpus.load_corpus`).
+        :func:`discourse.ingest.corpus.load_corpus`).
     tokenizer : Tokenizer, optional
         Defaults to ``Tokenizer(person_names=<the manifest's speakers>)``.
     rules : sequence, optional
