@@ -47,6 +47,8 @@ import nbformat
 
 from discourse import config
 from discourse.io import atomic_write_text
+from discourse.report.errors import ReportError
+from discourse.report.safety import check_inert_html
 
 #: Kernel used to execute the notebooks.
 KERNEL_NAME: str = "python3"
@@ -86,8 +88,6 @@ _TEMPLATE = """\
 """
 
 
-class ReportError(RuntimeError):
-    """A notebook failed to execute or render; the message names it and the cell."""
 
 
 @dataclass
@@ -359,61 +359,6 @@ def _exporter(reader: bool):
     )
     exporter.register_preprocessor(tags, enabled=True)
     return exporter
-
-
-class _ActiveMarkup(html.parser.HTMLParser):
-    """Collects what could run in a page: scripts, event handlers, frames, js: URLs."""
-
-    _TAGS = frozenset({"script", "iframe", "frame", "object", "embed", "applet", "base", "meta"})
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.found: list[str] = []
-        self._line = 0
-
-    def handle_starttag(self, tag, attrs):
-        line = self.getpos()[0]
-        if tag in self._TAGS and not (tag == "meta" and not any(k == "http-equiv" for k, _ in attrs)):
-            self.found.append(f"line {line}: <{tag}>")
-        for key, value in attrs:
-            v = (value or "").strip().lower()
-            if key.startswith("on"):
-                self.found.append(f"line {line}: <{tag} {key}=...>")
-            elif key in ("href", "src", "action", "formaction", "xlink:href") and v.startswith(("javascript:", "vbscript:")):
-                self.found.append(f"line {line}: <{tag} {key}={v[:30]}...>")
-
-    handle_startendtag = handle_starttag
-
-
-def check_inert_html(text: str, source: str = "<html>") -> None:
-    """Raise when a rendered page holds anything that could run.
-
-    The report template itself has no scripts, so any ``<script>``,
-    ``on*=`` event handler, ``javascript:`` URL, frame or embedded object in a
-    rendered notebook came from a cell output (e.g. corpus text put into
-    ``IPython.display.HTML`` without escaping) and is refused.
-
-    Raises
-    ------
-    ReportError
-        Naming the page and the first offending elements.
-
-    Examples
-    --------
-    >>> check_inert_html("<p>&lt;script&gt;alert(1)&lt;/script&gt;</p>")
-    >>> check_inert_html('<img src=x onerror="alert(1)">')  # doctest: +IGNORE_EXCEPTION_DETAIL
-    Traceback (most recent call last):
-    ...
-    discourse.report.ReportError: <html> contains active markup
-    """
-    parser = _ActiveMarkup()
-    parser.feed(text)
-    parser.close()
-    if parser.found:
-        raise ReportError(
-            f"{source} contains active markup (escape corpus text, e.g. show it in a DataFrame): "
-            + "; ".join(parser.found[:5])
-        )
 
 
 def render_html(
