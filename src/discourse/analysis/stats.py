@@ -16,6 +16,25 @@ of relabelings the p-value rests on.
   delta, reported as a cross-check).
 * :func:`group_differences`: the same over every variable of a tidy table,
   with a multiple-testing correction.
+
+Small samples. Cohen's d and Hedges' g are reported only when each group
+has at least ``min_group_size`` observations (default 5); below it they are
+NA and ``effect_note`` says why (a standardised difference on 2 against 3
+documents rests on a pooled SD with 3 degrees of freedom). Cliff's delta
+gets a percentile bootstrap interval (:func:`cliffs_delta_ci`) under the
+same rule. A p-value of a permutation test cannot be smaller than its
+``p_floor``: with 2 against 3 documents there are 10 relabellings, so the
+one-sided floor is 0.1 and the two-sided floor 0.2 under scipy's
+"twice the smaller tail" convention (0.1 under the convention that counts
+relabellings at least as extreme in absolute value).
+
+* :func:`cluster_bootstrap`: an interval for any statistic of a table whose
+  rows are nested in clusters (paragraphs in documents, documents in
+  cities), resampling whole clusters with replacement (Field & Welsh 2007,
+  "Bootstrapping clustered data", *JRSS B* 69(3): 369-390; Cameron,
+  Gelbach & Miller 2008, "Bootstrap-based improvements for inference with
+  clustered errors", *REStat* 90(3): 414-427). ``scipy.stats.bootstrap``
+  resamples rows, not clusters.
 """
 
 from __future__ import annotations
@@ -27,7 +46,12 @@ import numpy as np
 import pandas as pd
 from scipy import stats as sst
 
+from statsmodels.stats.multitest import multipletests
+
 from discourse.config import RANDOM_STATE
+
+#: Default minimum number of observations per group for standardised effect sizes.
+MIN_GROUP_SIZE: int = 5
 
 
 def _rng(random_state) -> np.random.Generator:
@@ -142,6 +166,59 @@ def cliffs_delta(x, y) -> float:
     return float((np.sign(diff)).mean())
 
 
+def hedges_g(x, y) -> float:
+    """Hedges' g: Cohen's d times the exact small-sample correction J.
+
+    ``J = Γ(m/2) / (sqrt(m/2) Γ((m-1)/2))`` with ``m = n_x + n_y - 2``
+    (Hedges 1981, "Distribution theory for Glass's estimator of effect size
+    and related estimators", *J. Educ. Stat.* 6(2), eq. 6e); approximately
+    ``1 - 3 / (4m - 1)``.
+
+    Examples
+    --------
+    >>> round(hedges_g([1, 2, 3], [3, 4, 5]), 4)  # d = -2, m = 4, J = 0.7979
+    -1.5958
+    """
+    d = cohens_d(x, y)
+    m = len(x) + len(y) - 2
+    if math.isnan(d) or m < 2:
+        return float("nan")
+    j = math.exp(math.lgamma(m / 2) - math.lgamma((m - 1) / 2)) / math.sqrt(m / 2)
+    return float(d * j)
+
+
+def _cliffs_vec(x, y, axis=-1):
+    x = np.moveaxis(np.asarray(x, float), axis, -1)
+    y = np.moveaxis(np.asarray(y, float), axis, -1)
+    return np.sign(x[..., :, None] - y[..., None, :]).mean(axis=(-2, -1))
+
+
+def cliffs_delta_ci(
+    x, y, *, ci: float = 0.95, n_resamples: int = 2000,
+    random_state: int | np.random.Generator | None = RANDOM_STATE,
+) -> tuple[float, float]:
+    """Percentile bootstrap interval of Cliff's delta (each group resampled).
+
+    Uses :func:`scipy.stats.bootstrap` with the two samples resampled
+    independently. NaN when a group has fewer than two observations.
+
+    Examples
+    --------
+    >>> lo, hi = cliffs_delta_ci([5, 6, 7, 8, 9], [1, 2, 3, 4, 5], n_resamples=500)
+    >>> bool(0.5 < lo <= hi <= 1.0)
+    True
+    """
+    x, y = np.asarray(x, float), np.asarray(y, float)
+    if len(x) < 2 or len(y) < 2:
+        return float("nan"), float("nan")
+    if len(np.unique(np.concatenate([x, y]))) == 1:
+        return 0.0, 0.0
+    res = sst.bootstrap((x, y), _cliffs_vec, n_resamples=n_resamples, vectorized=True,
+                        confidence_level=ci, method="percentile", rng=_rng(random_state))
+    lo, hi = res.confidence_interval
+    return float(lo), float(hi)
+
+
 def permutation_test(
     data: pd.DataFrame,
     value: str,
@@ -152,6 +229,8 @@ def permutation_test(
     n_resamples: int = 9999,
     alternative: str = "two-sided",
     random_state: int | None = RANDOM_STATE,
+    min_group_size: int = MIN_GROUP_SIZE,
+    ci: float = 0.95,
 ) -> pd.DataFrame:
     """Permutation test of the difference in means of *value* between groups.
 
@@ -174,13 +253,21 @@ def permutation_test(
     alternative : {"two-sided", "greater", "less"}
         "greater": target mean larger than reference mean.
     random_state : int
+    min_group_size : int, default 5
+        Cohen's d, Hedges' g and the interval of Cliff's delta are NA unless
+        both groups have at least this many observations.
+    ci : float, default 0.95
+        Level of the Cliff's delta interval.
 
     Returns
     -------
     DataFrame
         One row: ``variable, group, target, reference, n_target,
-        n_reference, mean_target, mean_reference, diff, cohens_d,
-        cliffs_delta, rank_biserial, exact, n_relabelings, p_value, p_floor``.
+        n_reference, mean_target, mean_reference, diff, cohens_d, hedges_g,
+        effect_note, cliffs_delta, cliffs_delta_low, cliffs_delta_high,
+        rank_biserial, exact, n_relabelings, p_value, p_floor``.
+        ``effect_note`` is empty, or says why the standardised effect sizes
+        are NA.
         ``n_relabelings`` is the number of distinct relabelings (exact) or of
         resamples (Monte Carlo); ``p_floor`` the smallest p-value the design
         allows (1 / C(n, n_target) one-sided when exact, twice that
@@ -196,6 +283,9 @@ def permutation_test(
     >>> r = permutation_test(df, "rate", "period", target="b")
     >>> r[["n_target", "n_reference", "diff", "exact", "n_relabelings"]].values.tolist()
     [[3, 2, 4.5, True, 10]]
+    >>> r["effect_note"].iloc[0]
+    'fewer than 5 observations in a group (3 and 2): no Cohen d, Hedges g or Cliff delta interval'
+
     >>> round(float(r.p_value.iloc[0]), 3)
     0.2
     """
@@ -235,6 +325,15 @@ def permutation_test(
         alternative=alternative,
         rng=_rng(random_state),
     )
+    small = min(nx, ny) < min_group_size
+    if small:
+        note = (f"fewer than {min_group_size} observations in a group ({nx} and {ny}): "
+                "no Cohen d, Hedges g or Cliff delta interval")
+        d = g = cl_lo = cl_hi = float("nan")
+    else:
+        note = ""
+        d, g = cohens_d(x, y), hedges_g(x, y)
+        cl_lo, cl_hi = cliffs_delta_ci(x, y, ci=ci, random_state=random_state)
     if nx and ny:
         u = sst.mannwhitneyu(x, y, alternative="two-sided").statistic
         rb = 2.0 * float(u) / (nx * ny) - 1.0
@@ -250,8 +349,12 @@ def permutation_test(
         "mean_target": float(x.mean()),
         "mean_reference": float(y.mean()),
         "diff": float(x.mean() - y.mean()),
-        "cohens_d": cohens_d(x, y),
+        "cohens_d": d,
+        "hedges_g": g,
+        "effect_note": note,
         "cliffs_delta": cliffs_delta(x, y),
+        "cliffs_delta_low": cl_lo,
+        "cliffs_delta_high": cl_hi,
         "rank_biserial": rb,
         "exact": bool(exact),
         "n_relabelings": int(n_distinct if exact else n_resamples),
@@ -263,10 +366,11 @@ def permutation_test(
 
 
 def adjust_pvalues(p: Sequence[float], method: str | None = "fdr_bh") -> np.ndarray:
-    """Multiple-testing correction: Benjamini-Hochberg, Bonferroni or none.
+    """Multiple-testing correction with :func:`statsmodels.stats.multitest.multipletests`.
 
-    BH uses :func:`scipy.stats.false_discovery_control`; Bonferroni is
-    ``min(1, p * m)``. NaN p-values are left NaN and not counted in *m*.
+    *method* is any statsmodels method (``"fdr_bh"``: Benjamini-Hochberg,
+    ``"bonferroni"``, ``"holm"``, ``"fdr_by"``...) or None (no correction).
+    NaN p-values are left NaN and not counted in the number of tests.
 
     Examples
     --------
@@ -276,18 +380,16 @@ def adjust_pvalues(p: Sequence[float], method: str | None = "fdr_bh") -> np.ndar
     [0.03, 0.04, 0.04]
     """
     p = np.asarray(p, dtype=float)
-    out = np.full_like(p, np.nan)
-    ok = ~np.isnan(p)
     if method is None:
         return p.copy()
+    out = np.full_like(p, np.nan)
+    ok = ~np.isnan(p)
     if not ok.any():
         return out
-    if method == "fdr_bh":
-        out[ok] = sst.false_discovery_control(p[ok], method="bh")
-    elif method == "bonferroni":
-        out[ok] = np.minimum(1.0, p[ok] * ok.sum())
-    else:
-        raise ValueError(f"correction must be 'fdr_bh', 'bonferroni' or None, got {method!r}")
+    try:
+        out[ok] = multipletests(p[ok], method=method)[1]
+    except ValueError as exc:
+        raise ValueError(f"unknown correction {method!r} (statsmodels multipletests: {exc})") from None
     return out
 
 
@@ -303,6 +405,7 @@ def group_differences(
     n_resamples: int = 9999,
     alternative: str = "two-sided",
     random_state: int | None = RANDOM_STATE,
+    min_group_size: int = MIN_GROUP_SIZE,
 ) -> pd.DataFrame:
     """:func:`permutation_test` for every variable of a tidy table.
 
@@ -312,7 +415,7 @@ def group_differences(
         Tidy table, e.g. the output of
         :func:`discourse.analysis.features.discourse_features` joined with document
         metadata: one row per (observation, variable).
-    value, group, target, reference, n_resamples, alternative, random_state
+    value, group, target, reference, n_resamples, alternative, random_state, min_group_size
         As in :func:`permutation_test`.
     variable : str, optional
         Column naming the variable (e.g. ``"feature"`` or ``"topic"``); one
@@ -341,13 +444,13 @@ def group_differences(
         parts.append(
             permutation_test(data, value, group, target=target, reference=reference,
                              n_resamples=n_resamples, alternative=alternative,
-                             random_state=random_state)
+                             random_state=random_state, min_group_size=min_group_size)
         )
     else:
         for level, sub in data.groupby(variable, sort=True, observed=True):
             r = permutation_test(sub, value, group, target=target, reference=reference,
                                  n_resamples=n_resamples, alternative=alternative,
-                                 random_state=random_state)
+                                 random_state=random_state, min_group_size=min_group_size)
             r["variable"] = level
             parts.append(r)
     out = pd.concat(parts, ignore_index=True)
@@ -355,10 +458,117 @@ def group_differences(
     return out
 
 
+def cluster_bootstrap(
+    df: pd.DataFrame,
+    stat: Callable[[pd.DataFrame], float],
+    cluster: str,
+    *,
+    n_resamples: int = 1999,
+    ci: float = 0.95,
+    method: str = "percentile",
+    min_clusters: int = MIN_GROUP_SIZE,
+    random_state: int | np.random.Generator | None = RANDOM_STATE,
+) -> pd.DataFrame:
+    """Bootstrap interval of ``stat(df)`` resampling whole clusters with replacement.
+
+    Each resample draws as many clusters as there are, with replacement,
+    and stacks all their rows; a cluster drawn twice appears twice, its
+    copies told apart by the *cluster* column, which holds the draw number
+    (0 … G-1) in the resampled table (so a statistic that averages cluster
+    means treats the copies as distinct clusters). This is the pairs
+    cluster bootstrap of Cameron, Gelbach & Miller (2008, section III.A) and
+    the "cluster" (first-stage) bootstrap of Field & Welsh (2007).
+
+    Parameters
+    ----------
+    df : DataFrame
+        Rows nested in clusters.
+    stat : callable ``DataFrame -> float``
+    cluster : str
+        Cluster column (no missing values).
+    n_resamples : int, default 1999
+    ci : float, default 0.95
+    method : {"percentile", "bca"}
+        Percentile interval, or the bias-corrected and accelerated interval
+        (Efron & Tibshirani 1993, *An Introduction to the Bootstrap*, ch. 14),
+        its acceleration from the leave-one-cluster-out jackknife.
+    min_clusters : int, default 5
+        With fewer distinct clusters the interval is NA (``note`` says why):
+        a bootstrap over 3 clusters has only 10 distinct resamples.
+    random_state : int or Generator
+
+    Returns
+    -------
+    DataFrame
+        One row: ``estimate, low, high, se, method, ci, n_clusters,
+        n_rows, n_resamples, note`` (``se``: standard deviation of the
+        bootstrap estimates).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> df = pd.DataFrame({"city": list("aabbccddee"), "x": [1., 1, 2, 2, 3, 3, 4, 4, 5, 5]})
+    >>> r = cluster_bootstrap(df, lambda d: d["x"].mean(), "city", n_resamples=500)
+    >>> float(r.estimate.iloc[0]), int(r.n_clusters.iloc[0])
+    (3.0, 5)
+    >>> bool(r.low.iloc[0] < 3.0 < r.high.iloc[0])
+    True
+    >>> cluster_bootstrap(df.head(4), lambda d: d["x"].mean(), "city").note.iloc[0]
+    'only 2 clusters (minimum 5): no interval'
+    """
+    if cluster not in df.columns:
+        raise KeyError(f"data has no cluster column {cluster!r} (columns: {list(df.columns)})")
+    if df[cluster].isna().any():
+        raise ValueError(f"cluster column {cluster!r} has missing values")
+    if method not in ("percentile", "bca"):
+        raise ValueError(f"method must be 'percentile' or 'bca', got {method!r}")
+    if not 0 < ci < 1:
+        raise ValueError(f"ci must be in (0, 1), got {ci}")
+    data = df.reset_index(drop=True)
+    groups = data.groupby(cluster, sort=True, observed=True).indices
+    pos = [np.asarray(v) for v in groups.values()]
+    G = len(pos)
+    estimate = float(stat(df))
+    row = {"estimate": estimate, "low": np.nan, "high": np.nan, "se": np.nan, "method": method,
+           "ci": ci, "n_clusters": G, "n_rows": len(data), "n_resamples": 0, "note": ""}
+    if G < min_clusters:
+        row["note"] = f"only {G} clusters (minimum {min_clusters}): no interval"
+        return pd.DataFrame([row])
+    rng = _rng(random_state)
+    reps = np.empty(n_resamples)
+    for r in range(n_resamples):
+        draw = rng.integers(0, G, size=G)
+        idx = np.concatenate([pos[g] for g in draw])
+        sample = data.iloc[idx].reset_index(drop=True)
+        sample[cluster] = np.repeat(np.arange(G), [len(pos[g]) for g in draw])
+        reps[r] = stat(sample)
+    reps = reps[~np.isnan(reps)]
+    alpha = 1.0 - ci
+    if method == "percentile":
+        qlo, qhi = alpha / 2, 1 - alpha / 2
+    else:
+        prop = (np.sum(reps < estimate) + 0.5 * np.sum(reps == estimate)) / len(reps)
+        z0 = sst.norm.ppf(min(max(prop, 1e-10), 1 - 1e-10))
+        jack = np.array([stat(data.drop(index=pos[g]).reset_index(drop=True)) for g in range(G)])
+        dev = jack.mean() - jack
+        den = 6.0 * (dev**2).sum() ** 1.5
+        acc = float((dev**3).sum() / den) if den > 0 else 0.0
+        zl, zh = sst.norm.ppf(alpha / 2), sst.norm.ppf(1 - alpha / 2)
+        qlo = float(sst.norm.cdf(z0 + (z0 + zl) / (1 - acc * (z0 + zl))))
+        qhi = float(sst.norm.cdf(z0 + (z0 + zh) / (1 - acc * (z0 + zh))))
+    row.update(low=float(np.quantile(reps, qlo)), high=float(np.quantile(reps, qhi)),
+               se=float(reps.std(ddof=1)), n_resamples=int(len(reps)))
+    return pd.DataFrame([row])
+
+
 __all__ = [
+    "MIN_GROUP_SIZE",
     "bootstrap_ci",
     "cohens_d",
+    "hedges_g",
     "cliffs_delta",
+    "cliffs_delta_ci",
+    "cluster_bootstrap",
     "permutation_test",
     "adjust_pvalues",
     "group_differences",
