@@ -123,3 +123,201 @@ def test_bad_input():
     with pytest.raises(ValueError, match="empty corpus"):
         keyness({}, {"a": 1})
     assert math.isclose(float(log_likelihood(0, 0, 10, 10)), 0.0)
+
+
+# --- exact tests, intervals, dispersion and document-level permutation ------------------
+
+from itertools import combinations
+
+from scipy.stats import binomtest, fisher_exact, permutation_test
+from statsmodels.stats.multitest import multipletests
+
+from discourse.analysis.keyness import (
+    fisher_exact_terms,
+    log_ratio_ci,
+    permutation_keyness,
+    segmentation_check,
+    substring_keyness,
+)
+
+
+def test_fisher_matches_scipy_on_small_and_large_tables():
+    rng = np.random.default_rng(7)
+    a = rng.integers(0, 12, 60)
+    b = rng.integers(0, 12, 60)
+    c, d = 700, 1900
+    got = fisher_exact_terms(a, b, c, d)
+    ref = [fisher_exact([[x, y], [c - x, d - y]]).pvalue for x, y in zip(a, b)]
+    assert got == pytest.approx(ref, rel=1e-9, abs=1e-12)
+    # the 3-vs-0 case of the audit: tiny expected counts, far from significant
+    assert fisher_exact_terms([3], [0], 800, 1600)[0] == pytest.approx(
+        fisher_exact([[3, 0], [797, 1600]]).pvalue)
+
+
+def test_log_ratio_ci_is_the_clopper_pearson_interval_transformed():
+    for a, b, c, d in [(7, 2, 1000, 3000), (3, 0, 500, 900), (0, 5, 800, 800), (40, 35, 9000, 7000)]:
+        lo, hi = log_ratio_ci(a, b, c, d)
+        if a + b:
+            pi = binomtest(a, a + b).proportion_ci(0.95, method="exact")
+            exp_lo = -np.inf if pi.low == 0 else math.log2(pi.low / (1 - pi.low) * d / c)
+            exp_hi = np.inf if pi.high == 1 else math.log2(pi.high / (1 - pi.high) * d / c)
+            assert float(lo) == pytest.approx(exp_lo) and float(hi) == pytest.approx(exp_hi)
+    assert np.isinf(log_ratio_ci(3, 0, 500, 900)[1])
+
+
+def test_log_ratio_ci_covers_the_true_ratio():
+    # simulation with known truth: Poisson counts with rate ratio 2 (log2 = 1)
+    rng = np.random.default_rng(11)
+    a = rng.poisson(20 * 2, 2000)
+    b = rng.poisson(20, 2000)
+    lo, hi = log_ratio_ci(a, b, 1000, 1000)
+    cover = np.mean((lo <= 1) & (1 <= hi))
+    assert 0.94 <= cover <= 0.995  # exact intervals are conservative
+
+
+def test_keyness_reports_fisher_and_corrects_the_chosen_p():
+    t = keyness({"清零": 3, "工作": 40, "防控": 9}, {"清零": 0, "工作": 90, "防控": 8}, min_freq=1)
+    ref = {term: fisher_exact([[x, y], [52 - x, 98 - y]]).pvalue
+           for term, x, y in [("清零", 3, 0), ("工作", 40, 90), ("防控", 9, 8)]}
+    assert t.set_index("term").p_fisher.to_dict() == pytest.approx(ref)
+    assert (t.p_value == t.p_fisher).all() and t.attrs["test"] == "fisher"
+    assert t.p_adjusted.tolist() == pytest.approx(multipletests(t.p_value, method="fdr_bh")[1])
+    asym = keyness({"清零": 3, "工作": 40, "防控": 9}, {"清零": 0, "工作": 90, "防控": 8},
+                   min_freq=1, test="asymptotic")
+    assert (asym.p_value == asym.p_asymptotic).all()
+    row = t.set_index("term").loc["清零"]
+    assert row.expected_min == pytest.approx(3 * 52 / 150)
+    assert row.log_ratio_low < row.log_ratio < row.log_ratio_high == np.inf
+    with pytest.raises(ValueError, match="test must be"):
+        keyness({"a": 1}, {"a": 1}, test="exact")
+
+
+@pytest.fixture
+def five_texts() -> pd.DataFrame:
+    # 5 documents, 2 paragraphs each; documents a, b in period "p1"; c, d, e in "p2".
+    rows = []
+    toks = {
+        "a": [["封控", "封控", "工作"], ["封控", "核酸"]],
+        "b": [["封控", "工作", "工作"], ["核酸"]],
+        "c": [["工作", "核酸"], ["工作", "工作", "核酸"]],
+        "d": [["封控", "工作"], ["核酸", "核酸", "工作"]],
+        "e": [["工作"], ["工作", "核酸", "核酸"]],
+    }
+    city = {"a": "X", "b": "X", "c": "Y", "d": "Z", "e": "Z"}
+    for doc, paras in toks.items():
+        for i, t in enumerate(paras):
+            rows.append({"doc_id": doc, "para_no": i + 1, "city": city[doc],
+                         "period": "p1" if doc in "ab" else "p2", "tokens": t})
+    return pd.DataFrame(rows)
+
+
+def test_group_keyness_dispersion_by_hand(five_texts):
+    k = group_keyness(five_texts, "period", "p1", min_freq=1).set_index("term")
+    # 封控 in p1: a 3, b 1 (docs of 5 and 4 words) -> both docs; in p2 only d (1 of 5 words)
+    assert (k.loc["封控", "docs_target"], k.loc["封控", "n_docs_target"]) == (2, 2)
+    assert (k.loc["封控", "docs_reference"], k.loc["封控", "n_docs_reference"]) == (1, 3)
+    s = np.array([5, 4]) / 9
+    v = np.array([3, 1]) / 4
+    assert k.loc["封控", "dp_target"] == pytest.approx(0.5 * np.abs(v - s).sum())
+    assert k.loc["封控", "dp_norm_target"] == pytest.approx(0.5 * np.abs(v - s).sum() / (1 - 4 / 9))
+    assert k.loc["封控", "docs_share_reference"] == pytest.approx(1 / 3)
+    assert k.attrs["dispersion_unit"] == "doc_id"
+
+
+def _log_ratio_plain(x_counts, x_sizes, y_counts, y_sizes):
+    a, b = sum(x_counts), sum(y_counts)
+    a, b = (a or 0.5), (b or 0.5)
+    return math.log2((a / sum(x_sizes)) / (b / sum(y_sizes)))
+
+
+def test_permutation_keyness_matches_scipy_over_documents(five_texts):
+    r = permutation_keyness(five_texts, "period", "p1", min_freq=1).set_index("term")
+    docs = five_texts.groupby("doc_id")["tokens"].sum()
+    sizes = docs.map(len)
+    for term in ["封控", "核酸", "工作"]:
+        counts = docs.map(lambda t: t.count(term))
+        x = np.array([0, 1])  # positions of a, b
+        y = np.array([2, 3, 4])
+
+        def stat(xi, yi):
+            return _log_ratio_plain(counts.iloc[list(xi)], sizes.iloc[list(xi)],
+                                    counts.iloc[list(yi)], sizes.iloc[list(yi)])
+
+        obs = stat(x, y)
+        dist = []
+        for comb in combinations(range(5), 2):
+            rest = [i for i in range(5) if i not in comb]
+            dist.append(stat(comb, rest))
+        dist = np.array(dist)
+        p_ge, p_le = np.mean(dist >= obs - 1e-12), np.mean(dist <= obs + 1e-12)
+        assert r.loc[term, "observed"] == pytest.approx(obs)
+        assert r.loc[term, "p_value"] == pytest.approx(min(1.0, 2 * min(p_ge, p_le)))
+    assert r.exact.all() and (r.n_relabelings == 10).all() and (r.p_floor == 0.2).all()
+    # rate_diff: the difference of mean per-document rates, as scipy's exact permutation test
+    rd = permutation_keyness(five_texts, "period", "p1", min_freq=1, statistic="rate_diff",
+                             per=1000).set_index("term")
+    rate = (docs.map(lambda t: t.count("核酸")) / sizes * 1000).to_numpy()
+    ref = permutation_test((rate[:2], rate[2:]), lambda u, v: np.mean(u) - np.mean(v),
+                           permutation_type="independent", n_resamples=10_000)
+    assert rd.loc["核酸", "observed"] == pytest.approx(rate[:2].mean() - rate[2:].mean())
+    assert rd.loc["核酸", "p_value"] == pytest.approx(ref.pvalue)
+
+
+def test_permutation_keyness_moves_clusters_together(five_texts):
+    # cities X (a, b) / Y (c) / Z (d, e): 3 clusters, target X -> C(3, 1) = 3 relabellings
+    r = permutation_keyness(five_texts, "period", "p1", cluster="city", min_freq=1)
+    assert (r.n_relabelings == 3).all() and (r.n_blocks_target == 1).all()
+    assert r.unit.iloc[0] == "city" and r.p_floor.iloc[0] == pytest.approx(2 / 3)
+    bad = five_texts.assign(city=five_texts["doc_id"].map({"a": "X", "b": "Y", "c": "Y",
+                                                             "d": "Z", "e": "Z"}))
+    with pytest.raises(ValueError, match="both groups"):
+        permutation_keyness(bad, "period", "p1", cluster="city", min_freq=1)
+
+
+def test_permutation_keyness_monte_carlo_floor_and_fdr():
+    rng = np.random.default_rng(5)
+    rows = []
+    for i in range(40):  # 20 + 20 documents: C(40, 20) relabellings -> Monte Carlo
+        g = "t" if i < 20 else "r"
+        toks = list(rng.choice(["工作", "防控", "会议"], 30))
+        toks += ["封控"] * (5 if g == "t" else 0)  # perfectly separated term
+        rows.append({"doc_id": f"d{i:02d}", "g": g, "tokens": toks})
+    units = pd.DataFrame(rows)
+    r = permutation_keyness(units, "g", "t", n_resamples=199, random_state=3).set_index("term")
+    assert not r.exact.any() and (r.n_resamples == 199).all()
+    assert r.loc["封控", "p_value"] == pytest.approx(2 / 200)  # (0 + 1) / (199 + 1), two-sided
+    assert r.loc["封控", "p_floor"] == pytest.approx(2 / 200)
+    assert r.p_adjusted.tolist() == pytest.approx(multipletests(r.p_value, method="fdr_bh")[1])
+    again = permutation_keyness(units, "g", "t", n_resamples=199, random_state=3).set_index("term")
+    pd.testing.assert_frame_equal(r, again)
+    with pytest.raises(ValueError, match="both the target and the reference"):
+        permutation_keyness(units.assign(doc_id="same"), "g", "t")
+
+
+def test_group_keyness_with_permutation_columns(five_texts):
+    k = group_keyness(five_texts, "period", "p1", min_freq=1, permutation=True)
+    assert {"p_perm", "p_perm_adjusted", "significant_perm", "p_floor", "n_relabelings"} <= set(k)
+    ref = permutation_keyness(five_texts, "period", "p1", min_freq=1).set_index("term")
+    assert k.set_index("term").p_perm.to_dict() == pytest.approx(ref.p_value.to_dict())
+
+
+def test_substring_counts_reverse_a_tokenizer_artefact():
+    # the audit's case: 隔离 as a token only in the target, but the reference has it
+    # inside 居家隔离 and 隔离点, which the segmenter keeps as single tokens
+    units = pd.DataFrame({
+        "doc_id": ["t1", "t2", "r1", "r2"],
+        "g": ["t", "t", "r", "r"],
+        "text": ["加强隔离管理", "做好隔离工作", "实行居家隔离", "设立隔离点和居家隔离"],
+        "tokens": [["加强", "隔离", "管理"], ["做好", "隔离", "工作"], ["实行", "居家隔离"],
+                   ["设立", "隔离点", "和", "居家隔离"]],
+    })
+    tok = group_keyness(units, "g", "t", min_freq=1, correction=None)
+    sub = substring_keyness(units, "g", "t", ["隔离"], correction=None)
+    row = sub.set_index("term").loc["隔离"]
+    assert (row.freq_target, row.freq_reference) == (2, 3)
+    assert (row.size_target, row.size_reference) == (12, 16)  # characters of each group
+    assert row.log_ratio == pytest.approx(math.log2((2 / 12) / (3 / 16)))
+    assert row.n_relabelings == 6  # C(4, 2) documents
+    chk = segmentation_check(tok.assign(significant=True), sub).set_index("term")
+    assert bool(chk.loc["隔离", "direction_changed"]) and bool(chk.loc["隔离", "depends_on_segmentation"])
+    assert tok.set_index("term").loc["隔离", "freq_reference"] == 0

@@ -751,6 +751,140 @@ def permutation_keyness(
     return out
 
 
+def substring_keyness(
+    units: pd.DataFrame,
+    by: str,
+    target,
+    terms: Sequence[str],
+    *,
+    reference=None,
+    text_col: str = "text",
+    doc_col: str = "doc_id",
+    permutation: bool = True,
+    cluster: str | None = None,
+    n_resamples: int = 999,
+    random_state: int | np.random.Generator | None = RANDOM_STATE,
+    **kwargs,
+) -> pd.DataFrame:
+    """Keyness of *terms* counted as substrings of the clean text, per character.
+
+    The segmentation-invariant version of :func:`group_keyness`: each term
+    is counted with :func:`discourse.analysis.features.substring_counts`
+    (non-overlapping, so 隔离 inside 居家隔离 counts), corpus sizes are the
+    characters of each group, rates are per 1,000 characters. With
+    *permutation* the document-level permutation p-values (log ratio of
+    substring counts per character) are added as in :func:`group_keyness`.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> units = pd.DataFrame({"doc_id": ["a", "b"], "g": ["x", "y"],
+    ...                       "text": ["居家隔离隔离点", "加强防控工作"]})
+    >>> k = substring_keyness(units, "g", "x", ["隔离"], permutation=False)
+    >>> k[["term", "freq_target", "size_target", "freq_reference"]].values.tolist()
+    [['隔离', 2, 7, 0]]
+    """
+    from discourse.analysis.features import substring_counts
+
+    tmask, rmask = _target_reference(units, by, target, reference)
+    kwargs.setdefault("min_freq", 0)
+    kwargs.setdefault("per", 1000)
+    sub = units.loc[tmask | rmask].reset_index(drop=True)
+    side = np.where(tmask[tmask | rmask], "target", "reference")
+    part = sub[doc_col].astype("string") if doc_col in sub.columns else \
+        pd.Series(np.arange(len(sub)).astype(str), dtype="string")
+    keyed = sub.assign(_side=side, _part=part, _key=pd.Series(side).str.cat(part, sep="\x1f"))
+    sc = substring_counts(keyed, list(terms), by="_key", text_col=text_col)
+    sc["_side"] = sc["_key"].str.split("\x1f").str[0]
+    tot = sc.groupby(["_side", "term"], sort=False)["count"].sum()
+    chars = sc.drop_duplicates("_key").groupby("_side")["n_chars"].sum()
+    t = tot.get("target", pd.Series(dtype=float)).reindex(list(terms), fill_value=0)
+    r = tot.get("reference", pd.Series(dtype=float)).reindex(list(terms), fill_value=0)
+    out = keyness(t, r, target_size=int(chars.get("target", 0)),
+                  reference_size=int(chars.get("reference", 0)), **kwargs)
+    for name in ("target", "reference"):
+        w = sc[sc["_side"] == name].pivot_table(index="_key", columns="term", values="count",
+                                               aggfunc="sum").reindex(columns=out["term"])
+        out[f"docs_{name}"] = (w > 0).sum().to_numpy().astype(np.int64)
+        out[f"n_docs_{name}"] = len(w)
+    out.attrs.update(counted="substrings", size="characters")
+    if permutation:
+        docs = sc.pivot_table(index="_key", columns="term", values="count", aggfunc="sum")
+        docs = docs.reindex(columns=list(terms), fill_value=0).fillna(0)
+        n_chars = sc.drop_duplicates("_key").set_index("_key")["n_chars"]
+        key_of_row = keyed["_key"].to_numpy()
+        perm_units = keyed.assign(_doc=key_of_row,
+                                  n_size=pd.Series(key_of_row).map(n_chars).to_numpy())
+        dkeys = sorted(perm_units["_doc"].unique().tolist())
+        X = sp.csr_array(docs.reindex(dkeys).to_numpy(dtype=float))
+        perm = permutation_keyness(
+            perm_units, by, target, reference=reference, doc_col="_doc", cluster=cluster,
+            counts=(X, dkeys, list(terms)), terms=list(terms), n_resamples=n_resamples,
+            random_state=random_state, correction=kwargs.get("correction", "fdr_bh"),
+            alpha=kwargs.get("alpha", 0.05),
+        )
+        perm = perm.rename(columns={"p_value": "p_perm", "p_adjusted": "p_perm_adjusted",
+                                    "significant": "significant_perm"})
+        cols = ["term", "p_perm", "p_perm_adjusted", "significant_perm", "exact",
+                "n_relabelings", "p_floor"]
+        out = out.merge(perm[cols], on="term", how="left", sort=False)
+    return out
+
+
+def segmentation_check(
+    token_result: pd.DataFrame,
+    substring_result: pd.DataFrame,
+    *,
+    significance: str = "significant",
+) -> pd.DataFrame:
+    """Flag the token-level findings that do not survive on substring counts.
+
+    Parameters
+    ----------
+    token_result, substring_result : DataFrame
+        Keyness tables (:func:`group_keyness` and :func:`substring_keyness`)
+        with ``term``, ``log_ratio`` and the boolean column *significance*.
+    significance : str, default "significant"
+        The column that says a finding holds (e.g. ``"significant_perm"``).
+
+    Returns
+    -------
+    DataFrame
+        One row per term of *token_result* found in *substring_result*:
+        ``term, freq_target_tokens, freq_reference_tokens,
+        freq_target_substrings, freq_reference_substrings,
+        log_ratio_tokens, log_ratio_substrings, significant_tokens,
+        significant_substrings, direction_changed, significance_lost,
+        depends_on_segmentation``; the last is True when the direction flips
+        or a significant token-level result is not significant on substrings.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> tok = pd.DataFrame({"term": ["隔离"], "freq_target": [13], "freq_reference": [0],
+    ...                     "log_ratio": [4.2], "significant": [True]})
+    >>> sub = pd.DataFrame({"term": ["隔离"], "freq_target": [13], "freq_reference": [9],
+    ...                     "log_ratio": [-0.3], "significant": [False]})
+    >>> segmentation_check(tok, sub)["depends_on_segmentation"].tolist()
+    [True]
+    """
+    need = ["term", "freq_target", "freq_reference", "log_ratio", significance]
+    for name, t in (("token_result", token_result), ("substring_result", substring_result)):
+        miss = [c for c in need if c not in t.columns]
+        if miss:
+            raise KeyError(f"{name} lacks column(s) {miss}")
+    m = token_result[need].merge(substring_result[need], on="term", how="inner",
+                                 suffixes=("_tokens", "_substrings"))
+    m = m.rename(columns={f"{significance}_tokens": "significant_tokens",
+                          f"{significance}_substrings": "significant_substrings"})
+    m["significant_tokens"] = m["significant_tokens"].fillna(False).astype(bool)
+    m["significant_substrings"] = m["significant_substrings"].fillna(False).astype(bool)
+    m["direction_changed"] = np.sign(m["log_ratio_tokens"]) != np.sign(m["log_ratio_substrings"])
+    m["significance_lost"] = m["significant_tokens"] & ~m["significant_substrings"]
+    m["depends_on_segmentation"] = m["direction_changed"] | m["significance_lost"]
+    return m.reset_index(drop=True)
+
+
 __all__ = [
     "term_counts",
     "log_likelihood",
@@ -761,4 +895,6 @@ __all__ = [
     "keyness",
     "group_keyness",
     "permutation_keyness",
+    "substring_keyness",
+    "segmentation_check",
 ]
