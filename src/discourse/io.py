@@ -1,15 +1,22 @@
-"""Atomic writing of derived files.
+"""Atomic writing of derived files, and CSV cells made safe for spreadsheets.
 
 A derived file is first written to a temporary file in the destination
 folder and then moved into place with :func:`os.replace`, which is atomic on
 POSIX and Windows: a reader never sees a half-written file, and a crash
 leaves the previous version intact.
+
+Every table written as CSV goes through :func:`neutralise_csv_cells`: a text
+cell that a spreadsheet would run as a formula (it starts with ``=``, ``+``,
+``-``, ``@``, a tab or a carriage return; OWASP, "CSV Injection") gets a
+leading single quote, so ``=HYPERLINK(…)`` shows as text. The change is
+reversible (:func:`restore_csv_cells`); Parquet files keep the original values.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import re
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -75,15 +82,122 @@ def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> Path:
     return Path(path)
 
 
-def atomic_write_csv(df: pd.DataFrame, path: str | os.PathLike[str], **kwargs) -> Path:
+#: First characters that make a spreadsheet read a cell as a formula (OWASP).
+FORMULA_PREFIXES: tuple[str, ...] = ("=", "+", "-", "@", "\t", "\r")
+
+# A cell to neutralise: a formula prefix after any number of quotes (quotes are
+# counted so that restore_csv_cells can undo exactly one of them).
+_FORMULA_RE = re.compile(r"^'*[=+\-@\t\r]")
+# Plain numbers written as text ("-5", "+1.5e3") are not formulas and stay.
+_NUMBER_RE = re.compile(r"^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$")
+_QUOTED_RE = re.compile(r"^''*[=+\-@\t\r]")
+
+
+def _text_columns(df: pd.DataFrame) -> list[str]:
+    return [
+        c
+        for c in df.columns
+        if df[c].dtype == object
+        or pd.api.types.is_string_dtype(df[c])
+        or isinstance(df[c].dtype, pd.CategoricalDtype)
+    ]
+
+
+def _neutralise_series(s: pd.Series) -> pd.Series:
+    if isinstance(s.dtype, pd.CategoricalDtype):
+        cats = pd.Series(s.cat.categories, dtype=object)
+        if cats.map(lambda v: isinstance(v, str)).all():
+            return s.cat.rename_categories(list(_neutralise_series(cats)))
+        return s
+    is_str = s.map(lambda v: isinstance(v, str), na_action="ignore").fillna(False).astype(bool)
+    if not is_str.any():
+        return s
+    text = s[is_str].astype(str)
+    hit = text.str.contains(_FORMULA_RE) & ~text.str.fullmatch(_NUMBER_RE)
+    if not hit.any():
+        return s
+    out = s.copy()
+    out.loc[hit[hit].index] = "'" + text[hit]
+    return out
+
+
+def neutralise_csv_cells(df: pd.DataFrame) -> pd.DataFrame:
+    """Prefix a single quote to text cells a spreadsheet would run as formulas.
+
+    A text cell starting with one of :data:`FORMULA_PREFIXES` (``=``, ``+``,
+    ``-``, ``@``, tab, carriage return), possibly after quotes, gets one more
+    leading ``'`` (OWASP's CSV-injection advice). Only string cells change:
+    numeric columns, and text cells that are plain numbers such as ``-5``,
+    stay as they are; column names are not changed. The result is a copy.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+
+    Returns
+    -------
+    pandas.DataFrame
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"text": ["=HYPERLINK(1)", "@SUM(1)", "-5", "疫情防控"], "n": [-1, 2, 3, 4]})
+    >>> neutralise_csv_cells(df)["text"].tolist()
+    ["'=HYPERLINK(1)", "'@SUM(1)", '-5', '疫情防控']
+    >>> neutralise_csv_cells(df)["n"].tolist()
+    [-1, 2, 3, 4]
+    """
+    out = df.copy()
+    for c in _text_columns(out):
+        out[c] = _neutralise_series(out[c])
+    return out
+
+
+def restore_csv_cells(df: pd.DataFrame) -> pd.DataFrame:
+    """Undo :func:`neutralise_csv_cells` (for a CSV read back with pandas).
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"t": ["=1+1", "'=x", "a"]})
+    >>> restore_csv_cells(neutralise_csv_cells(df)).equals(df)
+    True
+    """
+    out = df.copy()
+    for c in _text_columns(out):
+        s = out[c]
+        if isinstance(s.dtype, pd.CategoricalDtype):
+            continue
+        is_str = s.map(lambda v: isinstance(v, str), na_action="ignore").fillna(False).astype(bool)
+        text = s[is_str].astype(str)
+        hit = text.str.contains(_QUOTED_RE)
+        if hit.any():
+            s = s.copy()
+            s.loc[hit[hit].index] = text[hit].str.slice(1)
+            out[c] = s
+    return out
+
+
+def atomic_write_csv(
+    df: pd.DataFrame, path: str | os.PathLike[str], *, neutralise: bool = True, **kwargs
+) -> Path:
     """Write *df* as UTF-8 CSV (no index, ``\\n`` line ends) atomically.
 
     The CSV is readable by ``pandas.read_csv`` and R's ``readr::read_csv``.
+    Text cells that a spreadsheet would run as formulas are neutralised
+    (:func:`neutralise_csv_cells`) unless ``neutralise=False``.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "t.csv"
+    >>> _ = atomic_write_csv(pd.DataFrame({"a": ["=1+1", "x"], "n": [-1, 2]}), p)
+    >>> p.read_text(encoding="utf-8").splitlines()
+    ['a,n', "'=1+1,-1", 'x,2']
     """
     kwargs.setdefault("index", False)
     kwargs.setdefault("lineterminator", "\n")
+    table = neutralise_csv_cells(df) if neutralise else df
     with atomic_open(path, "w") as fh:
-        df.to_csv(fh, **kwargs)
+        table.to_csv(fh, **kwargs)
     return Path(path)
 
 
@@ -95,6 +209,9 @@ def atomic_write_parquet(df: pd.DataFrame, path: str | os.PathLike[str]) -> Path
 
 
 __all__ = [
+    "FORMULA_PREFIXES",
+    "neutralise_csv_cells",
+    "restore_csv_cells",
     "atomic_open",
     "atomic_write_text",
     "atomic_write_bytes",

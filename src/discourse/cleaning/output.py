@@ -1,4 +1,11 @@
-"""Writing the cleaned corpus as tidy tables (CSV + Parquet)."""
+"""Writing the cleaned corpus as tidy tables (CSV + Parquet).
+
+The CSV files are for reading in a spreadsheet or R: text cells that a
+spreadsheet would run as a formula (starting with ``=``, ``+``, ``-``, ``@``,
+tab or CR) carry a leading ``'`` (:func:`discourse.io.neutralise_csv_cells`;
+:func:`discourse.io.restore_csv_cells` undoes it). The Parquet files keep the
+original values and are the ones to compute from.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from discourse import config
-from discourse.io import atomic_write_csv, atomic_write_parquet
+from discourse.io import atomic_write_csv, atomic_write_parquet, neutralise_csv_cells
 
 #: Document metadata copied onto every paragraph row (when present).
 PARAGRAPH_METADATA: tuple[str, ...] = (
@@ -45,7 +52,8 @@ def write_processed(
         Table name -> path, for ``documents``, ``paragraphs``,
         ``cleaning_audit`` and ``cleaning_metadata``, each as ``.csv``
         (UTF-8, header, ISO dates; readable by ``pandas.read_csv`` and R's
-        ``readr::read_csv``) and ``.parquet`` (keys ``<name>.csv`` / ``<name>.parquet``).
+        ``readr::read_csv``; formula-like text cells prefixed with ``'``) and
+        ``.parquet`` (original values; keys ``<name>.csv`` / ``<name>.parquet``).
 
     Examples
     --------
@@ -73,7 +81,10 @@ def write_processed(
     }
     paths: dict[str, Path] = {}
     for name, df in tables.items():
-        paths[f"{name}.csv"] = atomic_write_csv(_for_csv(df), out / f"{name}.csv")
+        # Neutralised explicitly (atomic_write_csv would do it too) so that the
+        # CSV written here never depends on that default.
+        safe = neutralise_csv_cells(_for_csv(df))
+        paths[f"{name}.csv"] = atomic_write_csv(safe, out / f"{name}.csv", neutralise=False)
         paths[f"{name}.parquet"] = atomic_write_parquet(df, out / f"{name}.parquet")
     return paths
 
