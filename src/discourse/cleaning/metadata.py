@@ -37,6 +37,8 @@ MANIFEST_FIELDS: dict[str, str] = {
     "reporter": "reporter",
     "editor": "editor",
     "photographer": "photographer",
+    "speaker_name": "speaker_name",
+    "speaker_role": "speaker_role",
 }
 #: Fields always listed for every document, found or not.
 ALWAYS: tuple[str, ...] = ("title", "pub_date", "outlet", "original_title", "script_original")
@@ -127,3 +129,89 @@ def compare_metadata(extracted: Mapping[str, Mapping[str, object]], docs: pd.Dat
 
 
 __all__ = ["MANIFEST_FIELDS", "ALWAYS", "values_agree", "compare_metadata"]
+
+
+# ---------------------------------------------------------------------------
+# Work-report titles: the meeting date and the speaker
+# ---------------------------------------------------------------------------
+
+_CN_DIGIT = {"〇": 0, "○": 0, "零": 0, "一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+#: A date in Arabic or Chinese numerals (``2021年3月2日``, ``二〇二一年一月二十日``).
+CN_NUM = "〇○零一二三四五六七八九十"
+DATE_PATTERN = (
+    rf"(?P<y>\d{{4}}|[{CN_NUM}]{{4}})\s*年\s*(?P<m>\d{{1,2}}|[{CN_NUM}]{{1,3}})\s*月\s*"
+    rf"(?P<d>\d{{1,2}}|[{CN_NUM}]{{1,3}})\s*[日号]"
+)
+TITLE_RE = re.compile(
+    r"[（(]\s*" + DATE_PATTERN + r"\s*(?P<name>[\u4e00-\u9fff]{2,4}(?:·[\u4e00-\u9fff]{2,8})?)?\s*[）)]"
+)
+
+
+def cn_number(s: str) -> int:
+    """Integer value of ``12``, ``二〇二一`` (digit by digit) or ``二十三``.
+
+    Examples
+    --------
+    >>> cn_number("二〇二一"), cn_number("二十三"), cn_number("十"), cn_number("7")
+    (2021, 23, 10, 7)
+    """
+    if s.isdigit():
+        return int(s)
+    if "十" not in s:
+        return int("".join(str(_CN_DIGIT[c]) for c in s))
+    tens, _, ones = s.partition("十")
+    return (_CN_DIGIT[tens] if tens else 1) * 10 + (_CN_DIGIT[ones] if ones else 0)
+
+
+def iso_date(y: str | None, m: str, d: str) -> str | None:
+    """``YYYY-MM-DD`` (``--MM-DD`` without a year) or None when impossible.
+
+    Examples
+    --------
+    >>> iso_date("二〇二一", "一", "二十"), iso_date(None, "3", "2"), iso_date("2021", "2", "30")
+    ('2021-01-20', '--03-02', None)
+    """
+    mo, da = cn_number(m), cn_number(d)
+    if y is None:
+        return f"--{mo:02d}-{da:02d}" if 1 <= mo <= 12 and 1 <= da <= 31 else None
+    try:
+        return pd.Timestamp(year=cn_number(y), month=mo, day=da).strftime("%Y-%m-%d")
+    except ValueError:
+        return None
+
+
+def parse_report_title(title: str | None) -> dict[str, str]:
+    """Meeting date and speaker named in a work report's title.
+
+    ``绵阳市政府工作报告（2021年3月2日 元方）`` names the date of the meeting and
+    the speaker; titles without the parenthesis give nothing.
+
+    Returns
+    -------
+    dict
+        ``event_date`` (``YYYY-MM-DD``) and ``speaker_name`` when found.
+
+    Examples
+    --------
+    >>> parse_report_title("绵阳市政府工作报告（2021年3月2日 元方）")
+    {'event_date': '2021-03-02', 'speaker_name': '元方'}
+    >>> parse_report_title("伊犁哈萨克自治州政府工作报告（2023年1月4日 叶尔夏提·吐尔逊拜）")["speaker_name"]
+    '叶尔夏提·吐尔逊拜'
+    >>> parse_report_title("2018年南京市人民政府工作报告")
+    {}
+    """
+    if not title or (isinstance(title, float) and pd.isna(title)):
+        return {}
+    m = TITLE_RE.search(str(title))
+    if m is None:
+        return {}
+    out = {}
+    date = iso_date(m.group("y"), m.group("m"), m.group("d"))
+    if date:
+        out["event_date"] = date
+    if m.group("name"):
+        out["speaker_name"] = m.group("name")
+    return out
+
+
+__all__ += ["DATE_PATTERN", "TITLE_RE", "cn_number", "iso_date", "parse_report_title"]

@@ -38,13 +38,20 @@ CJK = HAN + CJK_PUNCT
 class Edit:
     """One change made by a rule: ``text[start:end]`` became ``replacement``.
 
-    Offsets refer to the text the rule received (its input).
+    Offsets refer to the text the rule received (its input). *action* says
+    what happened to the removed characters (``removed``, ``replaced`` or
+    ``moved``; ``None``: the rule's default, see
+    :func:`discourse.cleaning.pipeline.edit_action`); *note* is an optional
+    remark written in the audit (e.g. how many documents a boilerplate line
+    recurs in).
     """
 
     start: int
     end: int
     removed: str
     replacement: str = ""
+    action: str | None = None
+    note: str | None = None
 
 
 @dataclass
@@ -98,6 +105,11 @@ class Rule:
         non-overlapping edits of *text* (any order).
     description : str
         One sentence saying what the rule removes or changes.
+    action : str, optional
+        Default audit action of its edits: ``"moved"`` for rules that move
+        what they remove into metadata, ``"replaced"`` for normalisations;
+        ``None`` infers it per edit (a replacement with visible characters is
+        ``replaced``, else ``removed``).
 
     Examples
     --------
@@ -111,6 +123,7 @@ class Rule:
     name: str
     func: RuleFunc
     description: str = ""
+    action: str | None = None
 
     def edits(self, text: str, ctx: Context | None = None) -> list[Edit]:
         """Return the sorted edits this rule makes to *text*."""

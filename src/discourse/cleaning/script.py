@@ -42,11 +42,43 @@ _TRAD_RE = re.compile(f"[{TRADITIONAL_CHARS}]")
 _HAN_RE = re.compile(f"[{HAN}]")
 
 
-@functools.lru_cache(maxsize=1)
-def _converter():
+#: OpenCC configurations a source's script can ask for.
+OPENCC_CONFIGS = ("t2s", "hk2s", "tw2s")
+#: Context.state key holding the document's OpenCC configuration.
+STATE_KEY = "opencc_config"
+
+
+@functools.lru_cache(maxsize=4)
+def _converter(config: str = "t2s"):
     import opencc
 
-    return opencc.OpenCC("t2s")
+    return opencc.OpenCC(config)
+
+
+def opencc_config_for(script: object, default: str = "t2s") -> str:
+    """OpenCC configuration for a declared *script* (else *default*).
+
+    ``hk2s`` for Hong Kong traditional (``traditional_hk``, ``zh-Hant-HK``,
+    ``hk``, ``Hong Kong``, ``香港``), ``tw2s`` for Taiwan (``traditional_tw``,
+    ``zh-Hant-TW``, ``tw``, ``台灣``/``台湾``), *default* otherwise (``t2s``:
+    generic traditional). ``hk2s`` also converts the Hong Kong variant forms
+    that ``t2s`` leaves (衞 → 卫, 枱 → 台, 敍 → 叙, 衹 → 只).
+
+    Examples
+    --------
+    >>> opencc_config_for("traditional_hk"), opencc_config_for("zh-Hant-TW"), opencc_config_for(None)
+    ('hk2s', 'tw2s', 't2s')
+    """
+    if default not in OPENCC_CONFIGS:
+        raise ValueError(f"unknown OpenCC configuration {default!r}; expected one of {OPENCC_CONFIGS}")
+    if script is None or not isinstance(script, str):
+        return default
+    s = script.strip().lower().replace("-", "_").replace(" ", "_")
+    if re.search(r"(^|_)(hk|hong_?kong|mo|macau|macao)($|_)", s) or "香港" in s or "澳門" in s:
+        return "hk2s"
+    if re.search(r"(^|_)(tw|taiwan)($|_)", s) or "台灣" in s or "台湾" in s or "臺灣" in s:
+        return "tw2s"
+    return default
 
 
 def strip_pinyin(text: str, ctx: Context | None = None) -> list[Edit]:
@@ -99,10 +131,13 @@ def diff_edits(old: str, new: str) -> list[Edit]:
     return edits
 
 
-def to_simplified(text: str, ctx: Context | None = None) -> list[Edit]:
-    """Convert a traditional-script text to simplified (OpenCC ``t2s``).
+def to_simplified(text: str, ctx: Context | None = None, *, config: str | None = None) -> list[Edit]:
+    """Convert a traditional-script text to simplified (OpenCC).
 
     Records ``script_original`` (``traditional``/``simplified``) in the context.
+    The configuration is *config*, else the document's
+    (``ctx.state["opencc_config"]``, set by :func:`discourse.cleaning.clean_corpus`
+    from the ``script`` column and the profile), else ``t2s``.
 
     Examples
     --------
@@ -116,7 +151,10 @@ def to_simplified(text: str, ctx: Context | None = None) -> list[Edit]:
         ctx.record("script_original", script)
     if script != "traditional":
         return []
-    return diff_edits(text, _converter().convert(text))
+    cfg = config or (ctx.state.get(STATE_KEY) if ctx is not None else None) or "t2s"
+    if cfg not in OPENCC_CONFIGS:
+        raise ValueError(f"unknown OpenCC configuration {cfg!r}; expected one of {OPENCC_CONFIGS}")
+    return diff_edits(text, _converter(cfg).convert(text))
 
 
-__all__ = ["PINYIN_RE", "TRADITIONAL_CHARS", "MIN_TRADITIONAL", "strip_pinyin", "detect_script", "to_simplified", "diff_edits"]
+__all__ = ["OPENCC_CONFIGS", "opencc_config_for", "PINYIN_RE", "TRADITIONAL_CHARS", "MIN_TRADITIONAL", "strip_pinyin", "detect_script", "to_simplified", "diff_edits"]
