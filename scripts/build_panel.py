@@ -148,9 +148,11 @@ def select_reports(source: Path, places: pd.DataFrame) -> pd.DataFrame:
     return m.sort_values(["_o", "year", "doc_id"], kind="stable").drop(columns="_o").reset_index(drop=True)
 
 
-def load_and_clean(selected: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+def load_and_clean(selected: pd.DataFrame, source: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Load the selected reports with ``load_corpus`` and clean them.
 
+    The temporary manifest lists absolute paths inside *source*, which is
+    passed as the corpus root (files outside it are refused by ``load_corpus``).
     Returns the cleaned documents table and the extracted metadata table.
     """
     with tempfile.TemporaryDirectory() as tmp:
@@ -160,6 +162,7 @@ def load_and_clean(selected: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
             manifest,
             columns={"doc_id": "doc_id", "path": "abs_path", "title": "title", "admin_level": "level_panel",
                      "city_zh": "place", "city_en": "place_en", "source_url": "source_url"},
+            root=source,
             warn_unlisted=False,
         )
     res = clean_corpus(docs)
@@ -227,7 +230,7 @@ def build(source: Path, out: Path) -> dict:
     sel = select_reports(source, places)
     _log("manifest", t0, f"{len(sel)} reports of {YEARS[0]}–{YEARS[1]}")
 
-    docs, extracted = load_and_clean(sel)
+    docs, extracted = load_and_clean(sel, source)
     _log("load + clean", t0, f"{len(docs)} reports, {int(docs['n_chars_raw'].sum()):,} raw characters")
 
     paras = split_paragraphs(docs)
@@ -236,8 +239,20 @@ def build(source: Path, out: Path) -> dict:
     _log("paragraphs + rule", t0, f"{len(paras):,} paragraphs, {int(marked['selected'].sum()):,} selected "
          f"in {len(passages)} reports")
 
+    validation = None
+    sample_path = out / "selection_sample.csv"
+    if sample_path.is_file():
+        sample = pd.read_csv(sample_path, dtype={"doc_id": str})
+        drawn = draw_validation_sample(marked)
+        if list(zip(drawn["doc_id"], drawn["para_no"])) != list(zip(sample["doc_id"], sample["para_no"])):
+            raise RuntimeError(f"{sample_path}: rows differ from the seeded draw; relabel a fresh sample")
+        validation = validation_figures(sample, {k: len(v) for k, v in sample_strata(marked).items()})
+        _log("validation", t0, f"precision {validation['precision']['estimate']:.3f}, "
+             f"recall {validation['recall']['estimate']:.3f}")
+
     reports = assemble_reports(sel, docs, extracted, paras, marked)
-    tables = write_outputs(reports, passages, out, meta_src)
+    _log("metadata", t0, f"{len(reports)} rows")
+    tables = write_outputs(reports, passages, out, meta_src, validation)
     _log("write", t0, ", ".join(f"{k} {v:,} B" for k, v in tables.items()))
     return {"reports": len(reports), "with_passage": int(reports["has_passage"].sum()),
             "paragraphs": len(paras), "selected_paragraphs": int(marked["selected"].sum())}
@@ -295,8 +310,8 @@ def find_duplicates(sel: pd.DataFrame, by_doc: dict[str, list[str]], *,
                     threshold: float = 0.5) -> tuple[dict[str, str], dict[str, float]]:
     """Reports of the same place whose texts mostly coincide.
 
-    The overlap is the Jaccard index of the two texts' sets of character
-    8-grams (robust to the small punctuation and wording differences between
+    The overlap is the Jaccard index of the sets of character 8-grams of the
+    two texts' first 6,000 characters (robust to the small punctuation and wording differences between
     two copies of one report); pairs at or above *threshold* are flagged.
 
     Returns ``doc_id -> the other doc_id`` and ``doc_id -> overlap`` for both members of a pair.
@@ -305,7 +320,7 @@ def find_duplicates(sel: pd.DataFrame, by_doc: dict[str, list[str]], *,
     share: dict[str, float] = {}
     for _, grp in sel.groupby(["level", "place"], sort=True):
         ids = grp["doc_id"].tolist()
-        joined = {d: "\n".join(by_doc.get(d, [])) for d in ids}
+        joined = {d: "\n".join(by_doc.get(d, []))[:6000] for d in ids}
         sets = {d: {t[k:k + 8] for k in range(max(len(t) - 7, 0))} for d, t in joined.items()}
         for i, a in enumerate(ids):
             for b in ids[i + 1:]:
@@ -319,6 +334,83 @@ def find_duplicates(sel: pd.DataFrame, by_doc: dict[str, list[str]], *,
     return dup, share
 
 
+#: Strata of the hand-checked validation sample and their sizes.
+SAMPLE_SIZES = {"selected": 60, "not_selected_same_reports": 50, "not_selected_reports_without_passage": 10}
+
+
+def sample_strata(marked: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """The three strata of paragraphs the validation sample is drawn from.
+
+    ``selected`` (the rule's paragraphs), ``not_selected_same_reports`` (the
+    other paragraphs of reports with a passage) and
+    ``not_selected_reports_without_passage`` (paragraphs of reports without one).
+    """
+    sel = marked[marked["selected"]]
+    with_passage = set(sel["doc_id"])
+    in_reports = marked["doc_id"].isin(with_passage)
+    return {"selected": sel,
+            "not_selected_same_reports": marked[~marked["selected"] & in_reports],
+            "not_selected_reports_without_passage": marked[~in_reports]}
+
+
+def draw_validation_sample(marked: pd.DataFrame, *, random_state: int = config.RANDOM_STATE) -> pd.DataFrame:
+    """Seeded stratified sample of paragraphs for hand-checking the rule."""
+    import numpy as np
+
+    rng = np.random.default_rng(random_state)
+    parts = []
+    for name, frame in sample_strata(marked).items():
+        idx = np.sort(rng.choice(len(frame), size=SAMPLE_SIZES[name], replace=False))
+        part = frame.iloc[idx].copy()
+        part["stratum"] = name
+        parts.append(part)
+    return pd.concat(parts, ignore_index=True)
+
+
+def validation_figures(sample: pd.DataFrame, population: dict[str, int], *, alpha: float = 0.05) -> dict:
+    """Precision and recall of the rule from the hand-labelled stratified sample.
+
+    Precision is the share of COVID paragraphs in the ``selected`` stratum (a
+    simple random sample of the selected paragraphs), with its Wilson
+    interval. Recall is estimated with the stratum weights: the number of
+    COVID paragraphs in each stratum is ``N_h * p_h`` (``N_h`` paragraphs in
+    the stratum, ``p_h`` the labelled share), and recall =
+    TP / (TP + FN) with TP from the selected stratum and FN from the two
+    not-selected strata. Its interval plugs in the Wilson bounds of each
+    ``p_h`` (the lower bound of recall takes the lower bound of the selected
+    share and the upper bounds of the not-selected shares), which is
+    conservative: it covers at least the joint ``1 - alpha`` region of
+    independent per-stratum intervals.
+    """
+    from statsmodels.stats.proportion import proportion_confint
+
+    out: dict = {"strata": {}}
+    bounds = {}
+    for name in SAMPLE_SIZES:
+        grp = sample[sample["stratum"] == name]
+        n, k = len(grp), int(grp["label_covid"].sum())
+        lo, hi = proportion_confint(k, n, alpha=alpha, method="wilson")
+        bounds[name] = (k / n, lo, hi)
+        out["strata"][name] = {"population": int(population[name]), "n": n, "covid": k,
+                               "share": k / n, "ci": [lo, hi]}
+    p_s, lo_s, hi_s = bounds["selected"]
+    n_s = population["selected"]
+    neg = [name for name in SAMPLE_SIZES if name != "selected"]
+
+    def recall(ps: float, pu: dict[str, float]) -> float:
+        tp = n_s * ps
+        fn = sum(population[h] * pu[h] for h in neg)
+        return tp / (tp + fn) if tp + fn else float("nan")
+
+    out["precision"] = {"estimate": p_s, "ci": [lo_s, hi_s], "n": out["strata"]["selected"]["n"],
+                        "covid": out["strata"]["selected"]["covid"]}
+    out["recall"] = {"estimate": recall(p_s, {h: bounds[h][0] for h in neg}),
+                     "ci": [recall(lo_s, {h: bounds[h][2] for h in neg}),
+                            recall(hi_s, {h: bounds[h][1] for h in neg})],
+                     "method": "stratum-weighted; interval from the per-stratum Wilson bounds (conservative)"}
+    return out
+
+
 def parquet_bytes(df: pd.DataFrame) -> bytes:
     """Deterministic Parquet bytes: pyarrow, zstd, no index, fixed row order."""
     table = pa.Table.from_pandas(df, preserve_index=False)
@@ -328,7 +420,8 @@ def parquet_bytes(df: pd.DataFrame) -> bytes:
     return buf.getvalue()
 
 
-def write_outputs(reports: pd.DataFrame, passages: pd.DataFrame, out: Path, meta_src: dict) -> dict:
+def write_outputs(reports: pd.DataFrame, passages: pd.DataFrame, out: Path, meta_src: dict,
+                  validation: dict | None = None) -> dict:
     """Write reports.csv, passages.parquet, manifest.csv and SOURCE.json."""
     meta_cols = [c for c in REPORT_COLUMNS if c not in ("has_passage",)]
     with_text = reports[reports["has_passage"]][meta_cols].merge(
@@ -354,6 +447,7 @@ def write_outputs(reports: pd.DataFrame, passages: pd.DataFrame, out: Path, meta
         "counts": {"reports": int(len(reports)), "reports_with_passage": int(reports["has_passage"].sum()),
                    "by_level_year": [{k: (int(v) if not isinstance(v, str) else v) for k, v in row.items()}
                                      for row in counts.to_dict("records")]},
+        "validation": validation,
         "files": {},
     }
     for name in ("reports.csv", "passages.parquet", "manifest.csv", "places.csv"):
