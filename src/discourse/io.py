@@ -91,34 +91,58 @@ _FORMULA_RE = re.compile(r"^'*[=+\-@\t\r]")
 # Plain numbers written as text ("-5", "+1.5e3") are not formulas and stay.
 _NUMBER_RE = re.compile(r"^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$")
 _QUOTED_RE = re.compile(r"^''*[=+\-@\t\r]")
+_FIRST_CHARS = frozenset("'=+-@\t\r")
 
 
-def _text_columns(df: pd.DataFrame) -> list[str]:
-    return [
-        c
-        for c in df.columns
-        if df[c].dtype == object
-        or pd.api.types.is_string_dtype(df[c])
-        or isinstance(df[c].dtype, pd.CategoricalDtype)
-    ]
+def _is_text(s: pd.Series) -> bool:
+    return (
+        s.dtype == object
+        or pd.api.types.is_string_dtype(s)
+        or isinstance(s.dtype, pd.CategoricalDtype)
+    )
 
 
-def _neutralise_series(s: pd.Series) -> pd.Series:
-    if isinstance(s.dtype, pd.CategoricalDtype):
-        cats = pd.Series(s.cat.categories, dtype=object)
-        if cats.map(lambda v: isinstance(v, str)).all():
-            return s.cat.rename_categories(list(_neutralise_series(cats)))
-        return s
-    is_str = s.map(lambda v: isinstance(v, str), na_action="ignore").fillna(False).astype(bool)
-    if not is_str.any():
-        return s
-    text = s[is_str].astype(str)
-    hit = text.str.contains(_FORMULA_RE) & ~text.str.fullmatch(_NUMBER_RE)
-    if not hit.any():
-        return s
-    out = s.copy()
-    out.loc[hit[hit].index] = "'" + text[hit]
+def _rewrite_frame(df: pd.DataFrame, change) -> pd.DataFrame:
+    out = df.copy()
+    for i in range(out.shape[1]):  # by position: duplicate column names work too
+        col = out.iloc[:, i]
+        if _is_text(col):
+            new = _rewrite(col, change)
+            if new is not col:
+                out.isetitem(i, new)
     return out
+
+
+def _rewrite(s: pd.Series, change) -> pd.Series:
+    """Apply *change* (str -> str or None) to the string cells of *s*, keeping its dtype."""
+    if isinstance(s.dtype, pd.CategoricalDtype):
+        cats = list(s.cat.categories)
+        new = [change(c) if isinstance(c, str) else None for c in cats]
+        if not any(n is not None for n in new):
+            return s
+        return s.cat.rename_categories([n if n is not None else c for c, n in zip(cats, new)])
+    values = s.to_numpy(dtype=object, na_value=None)
+    out = None
+    for i, v in enumerate(values):
+        if isinstance(v, str) and v and v[0] in _FIRST_CHARS:
+            new = change(v)
+            if new is not None:
+                if out is None:
+                    out = list(values)
+                out[i] = new
+    if out is None:
+        return s
+    return pd.Series(out, index=s.index, dtype=s.dtype, name=s.name)
+
+
+def _neutralise_cell(v: str) -> str | None:
+    if _FORMULA_RE.match(v) and not _NUMBER_RE.match(v):
+        return "'" + v
+    return None
+
+
+def _restore_cell(v: str) -> str | None:
+    return v[1:] if _QUOTED_RE.match(v) else None
 
 
 def neutralise_csv_cells(df: pd.DataFrame) -> pd.DataFrame:
@@ -146,10 +170,7 @@ def neutralise_csv_cells(df: pd.DataFrame) -> pd.DataFrame:
     >>> neutralise_csv_cells(df)["n"].tolist()
     [-1, 2, 3, 4]
     """
-    out = df.copy()
-    for c in _text_columns(out):
-        out[c] = _neutralise_series(out[c])
-    return out
+    return _rewrite_frame(df, _neutralise_cell)
 
 
 def restore_csv_cells(df: pd.DataFrame) -> pd.DataFrame:
@@ -161,19 +182,7 @@ def restore_csv_cells(df: pd.DataFrame) -> pd.DataFrame:
     >>> restore_csv_cells(neutralise_csv_cells(df)).equals(df)
     True
     """
-    out = df.copy()
-    for c in _text_columns(out):
-        s = out[c]
-        if isinstance(s.dtype, pd.CategoricalDtype):
-            continue
-        is_str = s.map(lambda v: isinstance(v, str), na_action="ignore").fillna(False).astype(bool)
-        text = s[is_str].astype(str)
-        hit = text.str.contains(_QUOTED_RE)
-        if hit.any():
-            s = s.copy()
-            s.loc[hit[hit].index] = text[hit].str.slice(1)
-            out[c] = s
-    return out
+    return _rewrite_frame(df, _restore_cell)
 
 
 def atomic_write_csv(
