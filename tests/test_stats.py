@@ -123,3 +123,94 @@ def test_bootstrap_ci_is_the_percentile_interval():
     lo, hi = bootstrap_ci(x, n_boot=4000, ci=0.9, random_state=2)
     assert lo == pytest.approx(binom.ppf(0.05, 40, 0.3) / 40, abs=0.026)
     assert hi == pytest.approx(binom.ppf(0.95, 40, 0.3) / 40, abs=0.026)
+
+
+# --- small-sample reporting, Hedges' g, Cliff's delta interval, cluster bootstrap --------
+
+from scipy.stats import bootstrap as scipy_bootstrap
+from statsmodels.stats.multitest import multipletests
+
+from discourse.analysis.stats import cliffs_delta_ci, cluster_bootstrap, hedges_g
+
+
+def test_no_standardised_effect_below_the_minimum(five_docs):
+    r = permutation_test(five_docs, "rate", "period", target="late").iloc[0]
+    assert np.isnan(r.cohens_d) and np.isnan(r.hedges_g) and np.isnan(r.cliffs_delta_low)
+    assert "fewer than 5" in r.effect_note and "(3 and 2)" in r.effect_note
+    assert r.cliffs_delta == 1.0  # the descriptive delta stays
+    ok = permutation_test(five_docs, "rate", "period", target="late", min_group_size=2).iloc[0]
+    assert ok.cohens_d == pytest.approx(cohens_d([5, 6, 7], [1, 2])) and ok.effect_note == ""
+
+
+def test_hedges_g_correction():
+    x, y = [1.0, 2, 3, 4], [3.0, 4, 5, 7, 8]
+    m = len(x) + len(y) - 2
+    j = math.gamma(m / 2) / (math.sqrt(m / 2) * math.gamma((m - 1) / 2))
+    assert hedges_g(x, y) == pytest.approx(cohens_d(x, y) * j)
+    assert j == pytest.approx(1 - 3 / (4 * m - 1), abs=2e-3)  # Hedges' approximation
+
+
+def test_cliffs_delta_interval_matches_a_plain_bootstrap():
+    rng = np.random.default_rng(4)
+    x, y = rng.normal(0.5, 1, 25), rng.normal(0, 1, 30)
+    lo, hi = cliffs_delta_ci(x, y, n_resamples=4000, random_state=1)
+    boot = []
+    r2 = np.random.default_rng(99)
+    for _ in range(4000):
+        bx, by = r2.choice(x, len(x)), r2.choice(y, len(y))
+        boot.append(cliffs_delta(bx, by))
+    assert lo == pytest.approx(np.quantile(boot, 0.025), abs=0.03)
+    assert hi == pytest.approx(np.quantile(boot, 0.975), abs=0.03)
+
+
+def test_adjust_pvalues_is_statsmodels():
+    p = np.random.default_rng(1).random(30) ** 2
+    for method in ("fdr_bh", "bonferroni", "holm"):
+        assert adjust_pvalues(p, method) == pytest.approx(multipletests(p, method=method)[1])
+
+
+def _clustered(n_clusters=30, size=4, seed=0):
+    rng = np.random.default_rng(seed)
+    effects = rng.normal(0, 1, n_clusters)
+    return pd.DataFrame({"city": np.repeat([f"c{i:02d}" for i in range(n_clusters)], size),
+                         "x": np.repeat(effects, size) + rng.normal(0, 0.2, n_clusters * size)})
+
+
+def test_cluster_bootstrap_equals_bootstrap_of_cluster_means():
+    # equal cluster sizes: the mean of rows is the mean of cluster means, so resampling
+    # clusters is scipy's ordinary bootstrap of the cluster means
+    df = _clustered()
+    means = df.groupby("city")["x"].mean().to_numpy()
+    for method, sm in (("percentile", "percentile"), ("bca", "BCa")):
+        r = cluster_bootstrap(df, lambda d: d["x"].mean(), "city", n_resamples=3000,
+                              method=method, random_state=2).iloc[0]
+        ref = scipy_bootstrap((means,), np.mean, n_resamples=3000, method=sm,
+                              rng=np.random.default_rng(5)).confidence_interval
+        width = ref.high - ref.low
+        assert r.low == pytest.approx(ref.low, abs=0.08 * width)
+        assert r.high == pytest.approx(ref.high, abs=0.08 * width)
+        assert r.n_clusters == 30 and r.estimate == pytest.approx(means.mean())
+
+
+def test_cluster_bootstrap_is_wider_than_a_row_bootstrap_and_covers_the_truth():
+    # known truth: cluster effects N(0, 1) -> the mean's SE is about 1/sqrt(30)
+    df = _clustered()
+    r = cluster_bootstrap(df, lambda d: d["x"].mean(), "city", n_resamples=2000).iloc[0]
+    assert r.se == pytest.approx(1 / math.sqrt(30), rel=0.35)
+    lo_row, hi_row = bootstrap_ci(df["x"].to_numpy(), n_boot=2000)
+    assert (r.high - r.low) > 1.5 * (hi_row - lo_row)
+    cover = 0
+    for seed in range(20):
+        d = _clustered(seed=100 + seed)
+        rr = cluster_bootstrap(d, lambda t: t["x"].mean(), "city", n_resamples=200,
+                               random_state=seed).iloc[0]
+        cover += rr.low <= 0.0 <= rr.high
+    assert cover >= 16  # nominal 95% of 20, with Monte-Carlo slack
+
+
+def test_cluster_bootstrap_refuses_too_few_clusters():
+    df = _clustered(n_clusters=3)
+    r = cluster_bootstrap(df, lambda d: d["x"].mean(), "city").iloc[0]
+    assert np.isnan(r.low) and r.n_clusters == 3 and "minimum 5" in r.note
+    with pytest.raises(KeyError, match="cluster column"):
+        cluster_bootstrap(df, lambda d: d["x"].mean(), "province")
