@@ -64,3 +64,49 @@ def test_clusters_and_deterministic_order(units):
 def test_bad_form(units):
     with pytest.raises(ValueError, match="form"):
         document_similarity(units, form="long")
+
+
+# --- similarity against its noise ------------------------------------------------------
+
+from discourse.analysis.similarity import similarity_null, split_half_similarity
+
+
+def _synthetic(seed=0, n_units=12, length=25):
+    """Texts A and B drawn from one word distribution, C from another."""
+    rng = np.random.default_rng(seed)
+    vocab = [f"w{i:02d}" for i in range(40)]
+    p1 = rng.dirichlet(np.full(40, 0.5))
+    p2 = rng.dirichlet(np.full(40, 0.5))
+    rows = []
+    for doc, p in (("A", p1), ("B", p1), ("C", p2)):
+        for u in range(n_units):
+            rows.append({"doc_id": doc, "tokens": list(rng.choice(vocab, length, p=p))})
+    return pd.DataFrame(rows)
+
+
+def test_similarity_null_separates_same_and_different_sources():
+    units = _synthetic()
+    r = similarity_null(units, n_permutations=199, n_splits=50).set_index(["a", "b"])
+    same, diff = r.loc[("A", "B")], r.loc[("A", "C")]
+    assert not same.differs and same.null_low <= same.similarity <= same.null_high
+    assert diff.differs and diff.similarity < diff.null_low
+    assert diff.p_value == pytest.approx(1 / 200)  # below every permuted value
+    assert r.loc[("B", "C")].differs
+    # length-matched: halves of A vs halves of B look like halves of A vs A; C does not
+    assert abs(same.half_mean - same.within_a) < 0.1
+    assert diff.half_mean < diff.within_a - 0.1
+    # observed values are document_similarity's
+    sq = document_similarity(units)
+    assert same.similarity == pytest.approx(sq.loc["A", "B"])
+    assert diff.similarity == pytest.approx(sq.loc["A", "C"])
+
+
+def test_split_half_baseline_by_hand():
+    # two units with the same tokens: every split gives identical halves -> similarity 1
+    units = pd.DataFrame({"doc_id": ["a", "a", "b"], "tokens": [["x", "y"], ["x", "y"], ["z"]]})
+    t = split_half_similarity(units, n_splits=10).set_index("doc_id")
+    assert t.loc["a", "within_mean"] == pytest.approx(1.0)
+    assert t.loc["a", "n_units"] == 2 and np.isnan(t.loc["b", "within_mean"])
+    a = split_half_similarity(_synthetic(), n_splits=30, random_state=4)
+    b = split_half_similarity(_synthetic(), n_splits=30, random_state=4)
+    pd.testing.assert_frame_equal(a, b)
