@@ -125,7 +125,7 @@ def select_passages(
         raise ValueError(f"window must be a non-negative int, not {window!r}")
     terms = _check_terms(terms, "terms", allow_empty=False)
     exclude = _check_terms(exclude, "exclude", allow_empty=True)
-    bad = units[text_col].map(lambda v: not isinstance(v, str))
+    bad = pd.Series([not isinstance(v, str) for v in units[text_col]], index=units.index, dtype=bool)
     if bad.any():
         first = units.loc[bad, ["doc_id", "para_no"]].iloc[0]
         raise ValueError(
