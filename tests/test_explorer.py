@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import base64
 import json
+import os
 import re
+import subprocess
+import time
+import urllib.request
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -133,3 +139,160 @@ def test_topic_browser_needs_group_when_ambiguous():
     with pytest.raises(ValueError, match="group="):
         topic_browser(top, prevalence=prev)
     assert embedded(topic_browser(top, prevalence=prev, group="year").html)["topics"][0]["prev"][0][0] == "2020"
+
+
+# -- in the browser: a rendered report page with a long table, the explorer and the topic browser
+@pytest.fixture(scope="module")
+def interactive_page(tmp_path_factory):
+    """A notebook whose outputs are the three components, rendered by the project's nbconvert path."""
+    import nbformat
+
+    from discourse.report.runner import render_html
+    from discourse.report.tables import show_table
+
+    rows = pd.DataFrame({
+        "term": ["隔离", "动态清零", "核酸检测"] * 20 + HOSTILE,
+        "count": list(range(60)) + [1, 2, 3, 4],
+        "p_value": [0.0001 * i for i in range(64)],
+    })
+    table = show_table(rows, caption="Terms (hostile rows at the end)", number=1)
+    terms = pd.DataFrame({"term": ["隔离", "动态清零", "核酸检测", HOSTILE[0], HOSTILE[1]],
+                          "gloss": ["isolation", "dynamic zero-COVID", "nucleic-acid testing", "", ""],
+                          "count_a": [30, 2, 10, 1, 1], "count_b": [5, 20, 12, 1, 2],
+                          "rate_a": [6.0, 0.4, 2.0, 0.2, 0.2], "rate_b": [1.0, 4.0, 2.4, 0.2, 0.4],
+                          "statistic": [4.1, -3.9, -0.3, 0.0, -0.5]})
+    conc = pd.DataFrame({"term": ["隔离"] * 60 + [HOSTILE[0]], "doc": [f"Hami 2020 #{i}" for i in range(61)],
+                         "left": ["加强居家"] * 60 + [HOSTILE[1]], "keyword": ["隔离"] * 60 + [HOSTILE[0]],
+                         "right": ["观察管理"] * 60 + [HOSTILE[2]]})
+    explorer = term_explorer(terms, concordance=conc, group_a="2020", group_b="2022", max_lines=50)
+    topics = topic_browser(
+        pd.DataFrame({"topic": ["T01", "T01", "T02"], "term": ["核酸", "检测", "疫苗"], "weight": [0.9, 0.4, 0.8]}),
+        pd.DataFrame({"topic": ["T01", "T02"], "doc": ["Hami", "Jiyuan"], "text": ["核酸检测全覆盖", HOSTILE[1]]}),
+        pd.DataFrame({"city": ["Hami", "Jiyuan"] * 2, "topic": ["T01", "T01", "T02", "T02"],
+                      "share": [0.4, 0.1, 0.2, 0.7], "ci_low": [0.3, 0.05, 0.1, 0.6], "ci_high": [0.5, 0.2, 0.3, 0.8]}),
+    )
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# 疫情防控 interactive components")])
+    for obj in (table, explorer, topics):
+        cell = nbformat.v4.new_code_cell("x", execution_count=1)
+        cell.outputs = [nbformat.v4.new_output("display_data", data={"text/html": obj.html, "text/plain": repr(obj)})]
+        nb.cells.append(cell)
+    out = tmp_path_factory.mktemp("interactive")
+    path = out / "07-interactive.ipynb"
+    nbformat.write(nb, str(path))
+    reader, _ = render_html(path, out / "reports")  # runs check_inert_html on the page
+    return reader
+
+
+SHOT_DIR = Path("/tmp")
+
+
+@pytest.fixture(scope="module")
+def chromium(tmp_path_factory):
+    """Headless Chromium driven over CDP with the client of tests/test_browser.py."""
+    tb = pytest.importorskip("test_browser", reason="tests/test_browser.py drives Chromium")
+    if not (os.path.isfile(tb.CHROMIUM) and os.access(tb.CHROMIUM, os.X_OK)):
+        pytest.fail(f"{tb.CHROMIUM} is missing: run scripts/ensure_chromium.sh (make test does)")
+    profile = tmp_path_factory.mktemp("chromium-profile")
+    proc = subprocess.Popen([tb.CHROMIUM, *tb.CHROMIUM_FLAGS, f"--user-data-dir={profile}", "about:blank"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        port_file = profile / "DevToolsActivePort"
+        deadline = time.monotonic() + 60
+        while not (port_file.exists() and port_file.read_text().strip()):
+            if proc.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"Chromium did not start (exit code {proc.poll()})")
+            time.sleep(0.1)
+        port = int(port_file.read_text().split()[0])
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/json/list", timeout=30) as resp:
+            pages = [t for t in json.load(resp) if t.get("type") == "page"]
+        client = tb.DevTools(pages[0]["webSocketDebuggerUrl"])
+        for domain in ("Page", "Runtime", "Log", "Network"):
+            client.call(f"{domain}.enable")
+        client.call("Emulation.setDeviceMetricsOverride", width=1280, height=900, deviceScaleFactor=1, mobile=False)
+        # the network is off: a page that tried to fetch anything would fail and be seen
+        client.call("Network.emulateNetworkConditions", offline=True, latency=0,
+                    downloadThroughput=-1, uploadThroughput=-1)
+        yield tb, client
+        client.close()
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+@pytest.mark.browser
+def test_components_work_offline_in_chromium(chromium, interactive_page):
+    tb, client = chromium
+    info = tb.open_page(client, interactive_page, SHOT_DIR / "h13-interactive-loaded.png")
+    assert not info["errors"], info["errors"]
+    assert not info["dialogs"] and info["onerror_attrs"] == 0
+    ev = lambda js: client.call("Runtime.evaluate", expression=js, returnByValue=True)["result"].get("value")  # noqa: E731
+
+    def type_into(selector: str, text: str) -> None:
+        ev(f"(() => {{ const e = document.querySelector({json.dumps(selector)}); e.focus(); e.value = '';"
+           " e.dispatchEvent(new Event('input')); })()")
+        if text:
+            client.call("Input.insertText", text=text)  # typed, as by a reader
+        client.drain(0.2)
+
+    # table: every row is in the page; searching filters them
+    assert ev("document.querySelectorAll('.discourse-table tbody tr').length") == 64
+    type_into(".discourse-table input.dt-search", "动态清零")
+    visible = ev("Array.from(document.querySelectorAll('.discourse-table tbody tr')).filter(r => !r.hidden)"
+                 ".map(r => r.cells[0].textContent)")
+    assert visible == ["动态清零"] * 20
+    assert ev("document.querySelector('.discourse-table .dt-status').textContent") == "20 of 64 rows"
+    type_into(".discourse-table input.dt-search", "onerror")
+    assert ev("Array.from(document.querySelectorAll('.discourse-table tbody tr')).filter(r => !r.hidden)"
+              ".map(r => r.cells[0].textContent)") == [HOSTILE[0]]
+    type_into(".discourse-table input.dt-search", "")
+    # sorting a numeric column, twice: descending order of the counts
+    ev("document.querySelectorAll('.discourse-table thead th')[1].click()")
+    ev("document.querySelectorAll('.discourse-table thead th')[1].click()")
+    counts = ev("Array.from(document.querySelectorAll('.discourse-table tbody tr')).map(r => r.cells[1].textContent)")
+    assert counts[:3] == ["59", "58", "57"]
+    # explorer: the search finds a term and shows its lines (capped at 50 of 60, said so)
+    assert ev("document.querySelectorAll('.discourse-explorer svg circle').length") == 5
+    type_into(".discourse-explorer input.dx-search", "隔离")
+    assert ev("document.querySelectorAll('.discourse-explorer .dx-line').length") == 50
+    assert ev("document.querySelector('.discourse-explorer .dx-line .dx-kw').textContent") == "隔离"
+    assert "Showing 50 of 60 lines" in ev("document.querySelector('.dx-conc-count').textContent")
+    assert ev("document.querySelectorAll('.discourse-explorer circle.dx-hit').length") == 1
+    # searching by English gloss lists the term; the hostile term's lines come back as text
+    type_into(".discourse-explorer input.dx-search", "zero-covid")
+    assert "动态清零" in ev("document.querySelector('.discourse-explorer .dx-hits').textContent")
+    type_into(".discourse-explorer input.dx-search", HOSTILE[0])
+    line = ev("Array.from(document.querySelectorAll('.dx-line td')).map(td => td.textContent)")
+    assert line == ["Hami 2020 #60", HOSTILE[1], HOSTILE[0], HOSTILE[2]]
+    # hover on a point shows counts and gloss
+    box = ev("(() => { const c = document.querySelector('.discourse-explorer circle'); c.scrollIntoView({block: 'center'});"
+             " const r = c.getBoundingClientRect();"
+             " return [r.x + r.width / 2, r.y + r.height / 2]; })()")
+    client.call("Input.dispatchMouseEvent", type="mouseMoved", x=box[0], y=box[1])
+    client.drain(0.2)
+    tip = ev("(() => { const t = document.querySelector('.dx-tip'); return t.hidden ? '' : t.textContent; })()")
+    assert "per 1,000" in tip and "z (log-odds)" in tip
+    type_into(".discourse-explorer input.dx-search", "隔离")
+    # topic browser: choosing a topic shows its terms and passages (hostile passage as text)
+    ev("document.querySelectorAll('.discourse-topics .dx-tlist button')[1].click()")
+    view = ev("document.querySelector('.discourse-topics .dx-tview').textContent")
+    assert "疫苗" in view and HOSTILE[1] in view and "70.0% [60.0%, 80.0%]" in view
+    ev("document.querySelectorAll('.discourse-topics .dx-tlist button')[0].click()")
+    # nothing ran that should not, nothing was fetched, the page does not overflow sideways
+    client.drain(0.3)
+    errors = [m for m in client.events if m["method"] in ("Runtime.exceptionThrown",)
+              or (m["method"] == "Runtime.consoleAPICalled" and m["params"].get("type") == "error")]
+    assert not errors, errors
+    fetched = [m["params"]["request"]["url"] for m in client.events if m["method"] == "Network.requestWillBeSent"
+               and not m["params"]["request"]["url"].startswith(("file:", "data:"))]
+    assert not fetched, fetched
+    assert not client.dialogs
+    assert ev("document.documentElement.scrollWidth <= document.documentElement.clientWidth + 1")
+    height = min(int(ev("document.documentElement.scrollHeight")), 6000)
+    shot = client.call("Page.captureScreenshot", format="png", captureBeyondViewport=True,
+                       clip={"x": 0, "y": 0, "width": 1280, "height": height, "scale": 1})
+    import base64
+
+    (SHOT_DIR / "h13-interactive.png").write_bytes(base64.b64decode(shot["data"]))

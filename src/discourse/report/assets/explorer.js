@@ -48,6 +48,7 @@
       grid.appendChild(sel("line", { x1: x, x2: x, y1: TOP, y2: H - BOT, stroke: "#eee" }));
       grid.appendChild(sel("line", { x1: L, x2: W - R, y1: y, y2: y, stroke: "#eee" }));
       var lab = v >= 1 ? String(v) : v.toFixed(-p);
+      if (x - sx(zero) < 22) { continue; }  /* too close to the "0" tick to be read */
       var tx = sel("text", { x: x, y: H - BOT + 14, "text-anchor": "middle", "font-size": 11, fill: "#555" }); tx.textContent = lab; grid.appendChild(tx);
       var ty = sel("text", { x: L - 5, y: y + 4, "text-anchor": "end", "font-size": 11, fill: "#555" }); ty.textContent = lab; grid.appendChild(ty);
     }
