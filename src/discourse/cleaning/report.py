@@ -16,9 +16,10 @@ form                                                       rule                 
 ``市长陈新武``, ``三亚市代市长 包洪文``, ``自治区主席 严金海``       ``speaker_line``
 ========================================================  =====================  =========
 
-The dateline is looked for among the first :data:`TOP_LINES` non-empty
-lines (forms without a dash or with the date alone would otherwise match the
-secretariat's date at the end of a report). It is removed and its date and
+The dateline without a dash, or a date alone, is looked for only among the
+first :data:`TOP_LINES` non-empty lines before the body starts (the first
+line ending in ``。：！？；``, e.g. ``各位代表：``); otherwise the secretariat's
+date at the end of a report would be taken for it. It is removed and its date and
 meeting recorded (``event_date``, ``meeting``, ``event_date_basis`` =
 ``dateline``). :func:`title_metadata` reads the manifest's or the front
 matter's title and records ``event_date`` (basis ``title``, only when no
@@ -56,11 +57,19 @@ SPEAKER_RE = re.compile(
 )
 
 
+_BODY_START_RE = re.compile(r"[。：:！？；]$|^.{61,}$")
+
+
 def _top(text: str, n: int = TOP_LINES):
+    """The first *n* non-empty lines before the body starts (a line ending
+    in ``。：！？；``, such as ``各位代表：``, or a long line)."""
     k = 0
     for start, end, line in iter_lines(text):
-        if line.strip():
-            yield start, end, line.strip()
+        s = line.strip()
+        if s:
+            if _BODY_START_RE.search(s):
+                return
+            yield start, end, s
             k += 1
             if k >= n:
                 return
