@@ -255,8 +255,13 @@ PAGE_NOTE_RE = re.compile(
 )
 
 
+_PAGE_NOTE_HINT_RE = re.compile(r"[（(](?:下转|上接|转|此件有删减|有删节|节选|摘要|全文略|热烈|长时间|鼓掌|掌声|笑声)")
+
+
 def page_note(text: str, ctx: Context) -> list[Edit]:
     """Remove page and transcript notes: ``（下转第四版）``, ``（此件有删减）``, ``（鼓掌）``."""
+    if _PAGE_NOTE_HINT_RE.search(text) is None:  # one fast scan; the full pattern tries every blank
+        return []
     return [Edit(m.start(), m.end(), m.group(0), "") for m in PAGE_NOTE_RE.finditer(text)]
 
 

@@ -49,6 +49,8 @@ KEEP_FULLWIDTH = "，：；？！（）"
 _ASCII_TO_FULL = {",": "，", ":": "：", ";": "；", "?": "？", "!": "！", "(": "（", ")": "）"}
 
 _FULLWIDTH_RE = re.compile("[\uff01-\uff5e]+")
+#: NFKC of each full-width ASCII variant (one ASCII character each), as a translation table.
+_FOLD = {cp: unicodedata.normalize("NFKC", chr(cp)) for cp in range(0xFF01, 0xFF5F) if chr(cp) not in KEEP_FULLWIDTH}
 WHITESPACE = " \t\u00a0\u1680\u2000-\u200b\u202f\u205f\u3000\ufeff"
 _WS_RE = re.compile(f"[{WHITESPACE}]+")
 _CJK_CHAR_RE = re.compile(f"[{CJK}]")
@@ -73,10 +75,9 @@ def normalize_width(text: str, ctx: Context | None = None) -> list[Edit]:
     '2022年，GDP增长5%'
     """
 
-    def fold(m: re.Match[str]) -> str:
-        return "".join(c if c in KEEP_FULLWIDTH else unicodedata.normalize("NFKC", c) for c in m.group(0))
-
-    return regex_sub(text, ctx, pattern=_FULLWIDTH_RE, repl=fold)
+    if _FULLWIDTH_RE.search(text) is None:
+        return []
+    return regex_sub(text, ctx, pattern=_FULLWIDTH_RE, repl=lambda m: m.group(0).translate(_FOLD))
 
 
 def _is_cjk(c: str) -> bool:

@@ -187,10 +187,11 @@ def regex_sub(
     rule can store metadata found in the removed text.
     """
     edits = []
+    literal = isinstance(repl, str) and "\\" not in repl  # no group references: skip Match.expand
     for m in pattern.finditer(text):
         if m.end() == m.start():
             continue
-        new = repl(m) if callable(repl) else m.expand(repl)
+        new = repl if literal else repl(m) if callable(repl) else m.expand(repl)
         if record is not None:
             record(m, ctx)
         if new != m.group(0):
