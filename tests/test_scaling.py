@@ -27,7 +27,11 @@ def test_recovers_simulated_positions(sims):
         assert wf.converged_ and 1 <= wf.n_iter_ < wf.max_iter
         th = _aligned(wf.theta_, sim["theta"])
         assert np.corrcoef(th, sim["theta"])[0, 1] > 0.95
-        assert abs(np.mean(th - sim["theta"])) < 0.05  # both are standardised
+        # the mean error is 0 by construction (both standardised): check the
+        # scale instead, slope of estimate on truth and outward error at the ends
+        assert np.polyfit(sim["theta"], th, 1)[0] == pytest.approx(1, abs=0.05)
+        ext = np.abs(sim["theta"]) > 1
+        assert abs(np.mean(((th - sim["theta"]) * np.sign(sim["theta"]))[ext])) < 0.05
         assert np.mean(np.abs(th - sim["theta"])) < 0.15
         covered += int(np.sum(np.abs(th - sim["theta"]) <= 1.96 * wf.theta_se_))
         n += len(th)
