@@ -15,6 +15,7 @@ reversible (:func:`restore_csv_cells`); Parquet files keep the original values.
 from __future__ import annotations
 
 import contextlib
+import csv
 import os
 import re
 import tempfile
@@ -185,6 +186,20 @@ def restore_csv_cells(df: pd.DataFrame) -> pd.DataFrame:
     return _rewrite_frame(df, _restore_cell)
 
 
+def _has_carriage_return(df: pd.DataFrame) -> bool:
+    for i in range(df.shape[1]):
+        col = df.iloc[:, i]
+        if isinstance(col.dtype, pd.CategoricalDtype):
+            values = col.cat.categories
+        elif _is_text(col):
+            values = col.to_numpy(dtype=object, na_value=None)
+        else:
+            continue
+        if any(isinstance(v, str) and "\r" in v for v in values):
+            return True
+    return False
+
+
 def atomic_write_csv(
     df: pd.DataFrame, path: str | os.PathLike[str], *, neutralise: bool = True, **kwargs
 ) -> Path:
@@ -192,7 +207,9 @@ def atomic_write_csv(
 
     The CSV is readable by ``pandas.read_csv`` and R's ``readr::read_csv``.
     Text cells that a spreadsheet would run as formulas are neutralised
-    (:func:`neutralise_csv_cells`) unless ``neutralise=False``.
+    (:func:`neutralise_csv_cells`) unless ``neutralise=False``. A table with
+    a carriage return inside a text cell is written with every text cell
+    quoted (``csv.QUOTE_NONNUMERIC``) so that no reader splits that cell.
 
     Examples
     --------
@@ -205,6 +222,11 @@ def atomic_write_csv(
     kwargs.setdefault("index", False)
     kwargs.setdefault("lineterminator", "\n")
     table = neutralise_csv_cells(df) if neutralise else df
+    if "quoting" not in kwargs and _has_carriage_return(table):
+        # Python's csv writer quotes a field only for the delimiter, the quote
+        # and the line terminator's characters, so a bare CR would be written
+        # unquoted and split the row for readers that end lines at CR.
+        kwargs["quoting"] = csv.QUOTE_NONNUMERIC
     with atomic_open(path, "w") as fh:
         table.to_csv(fh, **kwargs)
     return Path(path)
