@@ -332,7 +332,8 @@ def shared_spans(a: str, b: str | SpanIndex, min_len: int = 8) -> pd.DataFrame:
     come in any order (reuse need not keep the reference's order). Seeds are
     found through a hash index of ``b``'s ``min_len``-grams, so the cost is
     about linear in ``len(a)``; build a :class:`SpanIndex` once to scan many
-    passages against one long reference.
+    passages against one long reference (its own ``min_len`` is used; a
+    different explicit ``min_len`` is an error).
 
     Returns
     -------
