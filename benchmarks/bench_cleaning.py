@@ -90,7 +90,8 @@ def main(argv: list[str] | None = None) -> None:
     print(f"load_corpus : {t_load:7.1f} s  {n_raw / t_load:>12,.0f} characters/s")
     print(f"clean_corpus: {t_clean:7.1f} s  {n_raw / t_clean:>12,.0f} characters/s")
     print(f"both        : {t_load + t_clean:7.1f} s  {n_raw / (t_load + t_clean):>12,.0f} characters/s "
-          f"(1 process; CPU {cpu:.1f} s; RSS +{(rss1 - rss0) / 2**20:,.0f} MiB)"
+          f"(1 process; CPU {cpu:.1f} s = {n_raw / cpu:,.0f} characters per CPU-second; "
+          f"RSS +{(rss1 - rss0) / 2**20:,.0f} MiB)"
           + ("  [under cProfile: slower than normal]" if prof else ""))
     print(f"quarantined: {len(res.quarantine)}")
     if len(res.quarantine):
