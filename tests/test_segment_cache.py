@@ -147,3 +147,17 @@ def test_project_tokenizer_at_least_jieba_default_on_gold():
         {"default": JiebaDefault(), "project": Tokenizer(compounds=False).segment_only},
     ).set_index("segmenter")
     assert res.loc["project", "f1"] >= res.loc["default", "f1"]
+
+
+def test_cache_after_set_params_holds_the_new_settings_tokens(tmp_path):
+    """Issue 9: stale tokens were written under the new key and read back by a fresh tokenizer."""
+    df = pd.DataFrame({"text": ["落实防控的各项措施", "严格落实四方责任的要求"]})
+    tok = Tokenizer()
+    first = tokenize_units(df, tok, cache=tmp_path)
+    assert all("的" not in t for t in first["tokens"])
+    tok.set_params(stopwords=None)
+    second = tokenize_units(df, tok, cache=tmp_path)
+    assert all("的" in t for t in second["tokens"])
+    reference = Tokenizer(stopwords=None, backend="jieba")  # independent backend, no cache
+    fresh = tokenize_units(df, Tokenizer(stopwords=None), cache=tmp_path)  # read from the cache
+    assert fresh["tokens"].tolist() == second["tokens"].tolist() == [reference(t) for t in df["text"]]

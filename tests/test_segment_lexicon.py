@@ -160,43 +160,131 @@ def test_custom_lexicon_file_and_explicit_freq(tmp_path):
 
 
 # --------------------------------------------------------------- stopwords
-def test_directives_not_stopped_by_default():
-    sw = effective_stopwords()
-    assert not set(DIRECTIVES) & sw
-    assert {"的", "了", "工作"} <= sw
-    strict = effective_stopwords(keep_directives=False)
-    assert {"要", "可以", "不得"} <= strict  # listed by stopwords-iso
+# The words a study measures are passed in; these stand for the study's
+# directive words (stopwords-iso lists 要, 不得 and 可以).
+MEASURED = ("要", "必须", "可以", "不得", "严格")
+
+
+def test_keep_words_never_stopped_and_default_keeps_nothing():
+    import stopwordsiso
+
+    iso = set(stopwordsiso.stopwords("zh"))
+    domain = set(read_domain_stopwords()["word"])
+    # Independent computation: the lists minus the kept words.
+    assert effective_stopwords(keep=MEASURED) == frozenset((iso | domain) - set(MEASURED))
+    assert effective_stopwords() == frozenset(iso | domain)  # generic default: nothing kept
+    assert {"要", "可以", "不得"} <= effective_stopwords()
+    with pytest.raises(ValueError, match="iterable of words"):
+        effective_stopwords(keep="要")
+
+
+def test_deprecated_directives_alias_gives_the_old_stop_list():
+    import stopwordsiso
+
+    iso = set(stopwordsiso.stopwords("zh"))
+    domain = set(read_domain_stopwords()["word"])
+    assert len(DIRECTIVES) == 46
+    old = frozenset((iso | domain) - set(DIRECTIVES))  # what keep_directives=True stopped
+    assert effective_stopwords(keep=DIRECTIVES) == old
+    assert effective_stopwords(keep_directives=True) == old
+    assert effective_stopwords(keep=MEASURED, keep_directives=False) == frozenset(iso | domain)
+    assert Tokenizer(keep_words=DIRECTIVES).stopwords_ == Tokenizer(keep_directives=True).stopwords_ == old
 
 
 def test_stopword_table_shows_source_and_decision():
-    t = stopword_table()
+    t = stopword_table(keep=MEASURED)
     assert set(t["source"]) == {"stopwords-iso:zh", "domain"}
     row = t[(t["word"] == "要")].iloc[0]
-    assert not row["stopped"] and "directive" in row["note"]
+    assert not row["stopped"] and "keep_words" in row["note"]
+    assert bool(stopword_table().query("word == '要'").stopped.iloc[0])
     domain = set(read_domain_stopwords()["word"])
     assert domain == set(t.loc[t["source"] == "domain", "word"])
     assert stopword_table(None).empty
     assert set(stopword_table({"核酸"})["source"]) == {"user"}
+    yue = stopword_table("default+yue")
+    assert set(yue["source"]) == {"stopwords-iso:zh", "domain", "yue"}
+    assert set(stopword_table("yue")["source"]) == {"yue"}
 
 
 def test_stopwords_switchable_per_tokenizer():
     text = "要严格落实核酸检测的各项工作"
-    default = Tokenizer()(text)
-    assert "的" not in default and "工作" not in default and "要" in default and "严格" in default
+    kept = Tokenizer(keep_words=MEASURED)(text)
+    assert "的" not in kept and "工作" not in kept and "要" in kept and "严格" in kept
+    assert "要" not in Tokenizer()(text)
     assert "的" in Tokenizer(stopwords=None)(text)
-    assert "要" not in Tokenizer(keep_directives=False)(text)
+    assert "要" not in Tokenizer(keep_words=MEASURED, keep_directives=False)(text)
     assert Tokenizer(stopwords={"核酸检测"})(text) == [w for w in Tokenizer(stopwords=None)(text) if w != "核酸检测"]
     assert Tokenizer().stopwords_ == effective_stopwords()
 
 
-def test_domain_stopwords_reject_directives(tmp_path):
+def test_stop_list_names_and_errors():
+    with pytest.raises(ValueError, match="unknown list 'fr'"):
+        Tokenizer(stopwords="default+fr")("疫情")
+    with pytest.raises(ValueError, match="join list names with"):
+        Tokenizer(stopwords=("zh", "yue"))("疫情")
+    with pytest.raises(ValueError, match="keep_words"):
+        Tokenizer(keep_words="要")("疫情")
+
+
+def test_cantonese_stop_list_is_optional_and_documented():
+    from discourse.segment.stopwords import YUE_STOPWORDS_PATH, iso_stopwords, read_stopword_file
+
+    yue = read_stopword_file(YUE_STOPWORDS_PATH)
+    words = set(yue["word"])
+    assert {"唔", "嘅", "咗", "喺", "佢", "哋", "啲", "嘢", "咁", "冇", "係"} <= words
+    assert (yue["reason"].str.len() > 5).all()
+    assert not words & iso_stopwords("zh")  # adds to the Chinese list, does not repeat it
+    assert "系" not in words  # Mandarin vocabulary after t2s, see the file header
+    text = "佢哋唔係好鍾意嘅，咗啲嘢"
+    plain, canto = Tokenizer()(text), Tokenizer(stopwords="default+yue")(text)
+    assert {"唔", "嘅"} <= set(plain)  # not stopped unless asked for
+    assert not words & set(canto) and canto == [w for w in plain if w not in words]
+
+
+def test_latin_rule():
+    from discourse.segment import is_latin
+    from discourse.segment.stopwords import iso_stopwords
+
+    text = "The coronavirus spread to Wuhan and the 5G towers, 疫情防控 COVID"
+    keep = Tokenizer(stopwords=None)(text)
+    assert {"The", "coronavirus", "Wuhan", "5G", "COVID"} <= set(keep)
+    assert Tokenizer(stopwords=None, latin="drop")(text) == [w for w in keep if not is_latin(w)]
+    stop = Tokenizer(stopwords=None, latin="stop")(text)
+    en = iso_stopwords("en")
+    expected = [w.lower() if is_latin(w) else w for w in keep]
+    assert stop == [w for w in expected if w not in en]
+    assert {"the", "to", "and"} & set(stop) == set() and {"coronavirus", "wuhan", "5g", "covid"} <= set(stop)
+    assert "the" in Tokenizer(stopwords=None, latin="stop", keep_words=("the",))(text)
+    with pytest.raises(ValueError, match="latin"):
+        Tokenizer(latin="lower")("疫情")
+
+
+def test_domain_stopword_file_errors_name_the_line(tmp_path):
     p = tmp_path / "sw.txt"
-    p.write_text("必须\treason\n", encoding="utf-8")
-    with pytest.raises(StopwordsError, match=r":1: .*directive"):
+    p.write_text("# comment\n工作 no tab\n", encoding="utf-8")
+    with pytest.raises(StopwordsError, match=r":2:"):
         read_domain_stopwords(p)
-    p.write_text("工作 no tab\n", encoding="utf-8")
-    with pytest.raises(StopwordsError, match=r":1:"):
+    p.write_text("工作\treason\n工作\tagain\n", encoding="utf-8")
+    with pytest.raises(StopwordsError, match=r":2: duplicate"):
         read_domain_stopwords(p)
+
+
+def test_lexicon_as_a_table(tmp_path):
+    table = pd.DataFrame({"term": ["平急两用", "一网统管"], "pos": ["l", "l"], "unit": ["word", "compound"]})
+    tok = Tokenizer(lexicon=table, stopwords=None)
+    assert tok.segment_only("推进平急两用设施建设") == ["推进", "平急两用", "设施", "建设"]
+    assert "一网统管" in tok("推行一网统管") and "一网统管" not in Tokenizer(lexicon=table, compounds=False)("推行一网统管")
+    # The same entries written as a lexicon file give the same tokens and freqs.
+    p = _write(tmp_path, HEADER + "\n" + "平急两用\t\tl\tdual use\tgeneral\tofficial:test\t\tword\n"
+               + "一网统管\t\tl\tunified\tgeneral\tofficial:test\t\tcompound\n")
+    assert lexicon_entries(table) == lexicon_entries(p)
+    assert Tokenizer(lexicon=p, stopwords=None)("推行一网统管和平急两用") == tok("推行一网统管和平急两用")
+    other = table.assign(term=["平急两用", "城市大脑"])
+    assert Tokenizer(lexicon=other).cache_key() != tok.cache_key() != Tokenizer(lexicon=p, stopwords=None).cache_key()
+    with pytest.raises(LexiconError, match="row 1: field 'term'"):
+        Tokenizer(lexicon=pd.DataFrame({"term": ["平急两用", "a b"], "pos": ["l", "l"]}))("疫情")
+    with pytest.raises(LexiconError, match="missing column"):
+        Tokenizer(lexicon=pd.DataFrame({"term": ["平急两用"]}))("疫情")
 
 
 # ---------------------------------------------------------------- glossary

@@ -17,7 +17,7 @@ from discourse.segment import Tokenizer
 
 @pytest.fixture(scope="module")
 def tok() -> Tokenizer:
-    return Tokenizer()
+    return Tokenizer(keep_words=("要",))
 
 
 @pytest.fixture(scope="module")
@@ -192,3 +192,108 @@ def test_tfidf_vectorizer_integration(tok, seed_texts):
     assert not set(OFFICIALS) & vocab
     assert not any(PLACEHOLDER_RE.search(w) for w in vocab)
     pickle.loads(pickle.dumps(vec))
+
+
+# ------------------------------------------------- derived state follows params
+def test_set_params_rebuilds_derived_state():
+    """Issue 9: state built on the first call was never rebuilt."""
+    text = "落实防控的各项措施"
+    tok = Tokenizer()
+    assert "的" not in tok(text)
+    key = tok.cache_key()
+    tok.set_params(stopwords=None)
+    assert tok(text) == Tokenizer(stopwords=None)(text) and "的" in tok(text)
+    assert tok.cache_key() == Tokenizer(stopwords=None).cache_key() != key
+    tok.stopwords = "default"  # plain attribute assignment is noticed too
+    assert "的" not in tok(text)
+    tok.set_params(keep_words=("的",))
+    assert "的" in tok(text)
+
+
+def test_in_place_changes_are_caught_by_cache_key(tmp_path):
+    text = "落实防控的各项措施"
+    words = ["的"]
+    tok = Tokenizer(stopwords=words)
+    assert "各项措施" in tok(text)
+    key = tok.cache_key()
+    words.append("各项措施")  # mutated in place: same object, new content
+    assert tok.cache_key() != key
+    assert "各项措施" not in tok(text)  # cache_key() rebuilt the state from the new fingerprint
+
+    from discourse.segment.lexicon import COLUMNS
+
+    p = tmp_path / "lex.tsv"
+    p.write_text("\t".join(COLUMNS) + "\n", encoding="utf-8")
+    tok = Tokenizer(lexicon=p, stopwords=None)
+    assert "平急两用" not in tok("推进平急两用设施")
+    key = tok.cache_key()
+    p.write_text("\t".join(COLUMNS) + "\n平急两用\t\tl\tdual use\tgeneral\tofficial:x\t\tword\n", encoding="utf-8")
+    assert tok.cache_key() != key and "平急两用" in tok("推进平急两用设施")
+
+
+def test_keep_words_reproduce_the_previous_directive_default(seed_texts):
+    """Tokenizer(keep_words=<the old DIRECTIVES>) stops exactly what the old default stopped."""
+    import stopwordsiso
+
+    from discourse.segment import DIRECTIVES
+    from discourse.segment.stopwords import read_domain_stopwords
+
+    stop = (set(stopwordsiso.stopwords("zh")) | set(read_domain_stopwords()["word"])) - set(DIRECTIVES)
+    plain = Tokenizer(stopwords=None)
+    study = Tokenizer(keep_words=DIRECTIVES)
+    for text in seed_texts:
+        assert study(text) == [w for w in plain(text) if w not in stop]
+    assert "要" in study(seed_texts[0]) and "要" not in Tokenizer()(seed_texts[0])
+
+
+# -------------------------------------------- protected spans: one regex vs a scan
+_G = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789０１２３４５６７８９")
+
+
+def _reference_spans(text):
+    """Candidate-by-candidate scan (the implementation before ALGORITHM_VERSION 3)."""
+    import re
+
+    from discourse.segment import tokenizer as T
+
+    span_at = re.compile(rf"(?P<ph>{T._PH})|(?P<date>{T._DATE_RE})|(?P<num>{T._NUM_RE})")
+    glued = re.compile(r"[A-Za-z0-9０-９]+")
+    out, i, n = [], 0, len(text)
+    while True:
+        c = re.compile(r"[0-9０-９〔第]").search(text, i)
+        if c is None:
+            return out
+        j = c.start()
+        m = span_at.match(text, j)
+        if m is None:
+            i = j + 1
+            continue
+        if m.lastgroup == "ph":
+            out.append((j, m.end(), "ph"))
+            i = m.end()
+            continue
+        end = m.end()
+        if (j > 0 and text[j - 1] in _G) or (end < n and text[end] in _G):
+            i = glued.match(text, j).end() if text[j] in _G else j + 1
+            continue
+        out.append((j, end, m.lastgroup))
+        i = end
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="0123456789０５年月日号时分:：-/.%第十二百〔XX〕AGb 疫情", max_size=30))
+def test_span_regex_matches_reference_scan(text):
+    from discourse.segment.tokenizer import _protected_spans
+
+    if "〇" not in text:
+        assert _protected_spans(text, True) == _reference_spans(text)
+
+
+def test_span_regex_on_seeds_and_fast_path(seed_texts, keep):
+    from discourse.segment.tokenizer import _protected_spans
+
+    for text in seed_texts:
+        assert _protected_spans(text, True) == _reference_spans(text)
+        # the one-pass substitution gives the tokens of cutting piece by piece
+        # (a private-use character in the text forces the piecewise path)
+        assert keep(text) == keep(text + "\ue0ff")

@@ -6,8 +6,11 @@ Public API
 - :func:`tokenize_units` -- add a cached ``tokens`` column to a units table,
   segmenting in parallel; :func:`segment_texts` without the cache.
 - :func:`read_lexicon`, :func:`lexicon_entries` -- the curated domain lexicon.
-- :func:`stopword_table`, :func:`effective_stopwords`, :data:`DIRECTIVES` --
-  what is stopped, from which source, and the directive words that are not.
+- :func:`stopword_table`, :func:`effective_stopwords` -- what is stopped and
+  from which list (stopwords-iso zh, the domain list, the optional Cantonese
+  list); ``keep_words`` / ``keep=`` name the words a study measures, which
+  are never stopped. :data:`DIRECTIVES` is a deprecated alias kept for one
+  release (the COVID study's directive words; pass them as ``keep_words``).
 - :func:`gloss`, :func:`glossary` -- English glosses for tables and figures.
 - :func:`read_gold`, :func:`score_segmentation`, :func:`evaluate_segmenters`
   -- SIGHAN-style precision / recall / F1 against a gold segmentation
@@ -22,7 +25,7 @@ from discourse.segment.cache import segment_texts, tokenize_units
 from discourse.segment.glossary import gloss, gloss_label, glossary
 from discourse.segment.lexicon import LexiconError, lexicon_entries, read_lexicon
 from discourse.segment.stopwords import DIRECTIVES, effective_stopwords, stopword_table
-from discourse.segment.tokenizer import Token, Tokenizer
+from discourse.segment.tokenizer import Token, Tokenizer, is_latin
 
 _jieba.setLogLevel(60)
 
@@ -49,6 +52,7 @@ __all__ = [
     "stopword_table",
     "effective_stopwords",
     "DIRECTIVES",
+    "is_latin",
     "gloss",
     "gloss_label",
     "glossary",

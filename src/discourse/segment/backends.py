@@ -19,6 +19,7 @@ writable), not in the temporary folder shared by all users.
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 from collections.abc import Sequence
 from functools import lru_cache
@@ -50,6 +51,34 @@ def base_tags() -> dict[str, str]:
             if len(parts) == 3:
                 tags[parts[0]] = parts[2]
     return tags
+
+
+_CN_NUMERAL_WORD = re.compile(r"[〇零一二三四五六七八九十百千万亿两]{2,}")
+
+
+@lru_cache(maxsize=1)
+def number_words() -> tuple[frozenset[str], frozenset[str]]:
+    """Dictionary facts that decide which words are numbers, without all tags.
+
+    Returns ``(numeral_m, digits_not_m)``: the dictionary words tagged ``m``
+    that are Chinese numeral strings (两个 or more of 〇零一...万亿两) or
+    digit strings, and the ASCII digit strings the dictionary tags otherwise.
+    Reading these two small sets is much faster than :func:`base_tags`, which
+    the tokenizer loads only when a tag is asked for (``spans``, ``pos_of``,
+    ``drop_pos``).
+
+    Examples
+    --------
+    >>> numeral_m, digits_not_m = number_words()
+    >>> "八十四" in numeral_m, "智慧" in numeral_m
+    (True, False)
+    """
+    text = jieba_dict_path().read_text(encoding="utf-8")
+    numeral_m = frozenset(
+        w for w in re.findall(r"^(\S+) \d+ m$", text, re.M) if _CN_NUMERAL_WORD.fullmatch(w) or w.isdigit()
+    )
+    digits_not_m = frozenset(w for w, tag in re.findall(r"^([0-9]+) \d+ ([a-z]+)$", text, re.M) if tag != "m")
+    return numeral_m, digits_not_m
 
 
 def fallback_tag(word: str) -> str:
@@ -88,11 +117,16 @@ class RJiebaBackend:
 
     name = "rjieba"
 
-    def __init__(self, entries: Sequence[tuple[str, int, str]], *, hmm: bool = True) -> None:
+    def __init__(self, entries: Sequence[tuple[str, int | None, str]], *, hmm: bool = True) -> None:
         import rjieba
 
+        from discourse.segment.lexicon import fill_freqs
+
         self._jieba = rjieba.Jieba()
-        for term, freq, pos in entries:
+        # Empty frequencies are computed on this instance before any word is
+        # added (the untouched bundled dictionary), so no second dictionary
+        # is loaded; the numbers are those of lexicon.fill_freqs.
+        for term, freq, pos in fill_freqs(entries, base=self._jieba):
             self._jieba.add_word(term, freq, pos)
         self._hmm = hmm
 
@@ -105,9 +139,12 @@ class JiebaBackend:
 
     name = "jieba"
 
-    def __init__(self, entries: Sequence[tuple[str, int, str]], *, hmm: bool = True) -> None:
+    def __init__(self, entries: Sequence[tuple[str, int | None, str]], *, hmm: bool = True) -> None:
         import jieba
 
+        from discourse.segment.lexicon import fill_freqs
+
+        entries = fill_freqs(entries)
         jieba.setLogLevel(60)
         tk = jieba.Tokenizer()
         tk.tmp_dir = str(jieba_cache_dir())
@@ -122,8 +159,13 @@ class JiebaBackend:
         return self._tk.lcut(text, HMM=self._hmm)
 
 
-def make_backend(name: str, entries: Sequence[tuple[str, int, str]], *, hmm: bool = True):
-    """Build the backend called *name* with the lexicon *entries* loaded."""
+def make_backend(name: str, entries: Sequence[tuple[str, int | None, str]], *, hmm: bool = True):
+    """Build the backend called *name* with the lexicon *entries* loaded.
+
+    An entry's frequency may be None: it is then computed with
+    :func:`discourse.segment.lexicon.fill_freqs` (the same numbers for both
+    backends).
+    """
     if name == "rjieba":
         return RJiebaBackend(entries, hmm=hmm)
     if name == "jieba":
@@ -145,6 +187,7 @@ __all__ = [
     "make_backend",
     "base_tags",
     "fallback_tag",
+    "number_words",
     "jieba_dict_path",
     "jieba_cache_dir",
     "backend_version",

@@ -189,16 +189,97 @@ def file_digest(path: str | os.PathLike[str]) -> str:
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
+TABLE_COLUMNS: tuple[str, ...] = ("term", "pos")
+"""Columns a lexicon passed as a table must have (``freq`` and ``unit`` are optional)."""
+
+
+def _rows_from_table(table: pd.DataFrame, units: tuple[str, ...]) -> tuple[tuple[str, int | None, str], ...]:
+    """Validated ``(term, freq or None, pos)`` rows of a lexicon table."""
+    missing = [c for c in TABLE_COLUMNS if c not in table.columns]
+    if missing:
+        raise LexiconError(
+            f"lexicon table: missing column(s) {missing}; a table needs 'term' and 'pos' "
+            f"(optional: 'freq', 'unit'), it has {list(table.columns)}"
+        )
+    has_freq, has_unit = "freq" in table.columns, "unit" in table.columns
+    out: list[tuple[str, int | None, str]] = []
+    seen: dict[str, int] = {}
+    for i, row in enumerate(table.itertuples(index=False)):
+        rec = row._asdict()
+        term, pos = rec["term"], rec["pos"]
+        where = f"lexicon table: row {i}"
+        if not isinstance(term, str) or _TERM_RE.fullmatch(term) is None:
+            raise LexiconError(f"{where}: field 'term' {term!r} must be letters, digits or CJK only (no space, no punctuation)")
+        if term in seen:
+            raise LexiconError(f"{where}: duplicate term {term!r} (first in row {seen[term]})")
+        seen[term] = i
+        if not isinstance(pos, str) or _POS_RE.fullmatch(pos) is None:
+            raise LexiconError(f"{where}: field 'pos' {pos!r} is not a jieba tag (lower-case letters)")
+        unit = rec["unit"] if has_unit else "word"
+        if unit not in UNITS:
+            raise LexiconError(f"{where}: field 'unit' {unit!r} must be one of {UNITS}")
+        freq = rec["freq"] if has_freq else None
+        if freq is not None and pd.isna(freq):
+            freq = None
+        if freq is not None:
+            if isinstance(freq, bool) or not float(freq).is_integer() or int(freq) < 1:
+                raise LexiconError(f"{where}: field 'freq' {freq!r} must be a positive integer or empty")
+            freq = int(freq)
+        if unit in units:
+            out.append((term, freq, pos))
+    return tuple(out)
+
+
+def table_digest(table: pd.DataFrame) -> str:
+    """SHA-256 of the columns of a lexicon table that segmentation reads."""
+    cols = [c for c in ("term", "freq", "pos", "unit") if c in table.columns]
+    blob = table[cols].astype("string").fillna("").to_csv(sep="\t", index=False, lineterminator="\n")
+    return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+
+
 @lru_cache(maxsize=8)
-def _entries_cached(path: str, digest: str, units: tuple[str, ...]) -> tuple[tuple[str, int, str], ...]:
+def _rows_cached(path: str, digest: str, units: tuple[str, ...]) -> tuple[tuple[str, int | None, str], ...]:
     lex = read_lexicon(path)
     lex = lex[lex["unit"].isin(units)]
-    base = _base_rjieba()  # the untouched bundled dictionary
-    out = []
-    for term, freq, pos in zip(lex["term"], lex["freq"], lex["pos"]):
-        f = int(freq) if not pd.isna(freq) else int(base.suggest_freq(term))
-        out.append((str(term), f, str(pos)))
-    return tuple(out)
+    return tuple(
+        (str(t), None if pd.isna(f) else int(f), str(p)) for t, f, p in zip(lex["term"], lex["freq"], lex["pos"])
+    )
+
+
+def lexicon_rows(source=None, *, compounds: bool = True) -> tuple[tuple[str, int | None, str], ...]:
+    """``(term, freq or None, pos)`` of a lexicon file or table, validated.
+
+    *source* is a path (the bundled :data:`LEXICON_PATH` when None) or a
+    :class:`pandas.DataFrame` with the columns ``term`` and ``pos`` (and
+    optionally ``freq`` and ``unit``; rows without ``unit`` are words). A
+    study passes its own lexicon this way. ``freq`` is None where it is to
+    be computed by :func:`fill_freqs`.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> lexicon_rows(pd.DataFrame({"term": ["平急两用"], "pos": ["l"]}))
+    (('平急两用', None, 'l'),)
+    """
+    units = UNITS if compounds else ("word",)
+    if isinstance(source, pd.DataFrame):
+        return _rows_from_table(source, units)
+    p = Path(source) if source is not None else LEXICON_PATH
+    return _rows_cached(str(p.resolve()), file_digest(p), units)
+
+
+def fill_freqs(rows, base=None) -> tuple[tuple[str, int, str], ...]:
+    """Fill empty frequencies with ``suggest_freq`` on an untouched dictionary.
+
+    *base* is an ``rjieba.Jieba`` holding only the bundled dictionary (the
+    segmenter itself, before any word is added, so that no second
+    dictionary is loaded); a private one by default.
+    """
+    rows = tuple(rows)
+    if any(f is None for _t, f, _p in rows):
+        base = _base_rjieba() if base is None else base
+        rows = tuple((t, int(base.suggest_freq(t)) if f is None else int(f), p) for t, f, p in rows)
+    return rows
 
 
 @lru_cache(maxsize=1)
@@ -220,12 +301,12 @@ def suggested_freqs(words) -> tuple[int, ...]:
     return tuple(int(base.suggest_freq(w)) for w in words)
 
 
-def lexicon_entries(
-    path: str | os.PathLike[str] | None = None, *, compounds: bool = True
-) -> tuple[tuple[str, int, str], ...]:
+def lexicon_entries(path=None, *, compounds: bool = True) -> tuple[tuple[str, int, str], ...]:
     """Return ``(term, freq, pos)`` triples ready for ``add_word``.
 
-    With ``compounds=False`` only the entries of unit ``word`` are returned.
+    *path* is a lexicon file (the bundled one by default) or a table (see
+    :func:`lexicon_rows`). With ``compounds=False`` only the entries of unit
+    ``word`` are returned.
 
     Empty frequencies are filled with ``suggest_freq`` computed on the
     bundled dictionary before any term is added (see the module docstring),
@@ -239,9 +320,7 @@ def lexicon_entries(
     >>> entries["次密接"][0] >= 1
     True
     """
-    p = Path(path) if path is not None else LEXICON_PATH
-    units = UNITS if compounds else ("word",)
-    return _entries_cached(str(p.resolve()), file_digest(p), units)
+    return fill_freqs(lexicon_rows(path, compounds=compounds))
 
 
 __all__ = [
@@ -254,4 +333,8 @@ __all__ = [
     "lexicon_entries",
     "file_digest",
     "suggested_freqs",
+    "lexicon_rows",
+    "fill_freqs",
+    "table_digest",
+    "TABLE_COLUMNS",
 ]

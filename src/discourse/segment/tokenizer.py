@@ -48,10 +48,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 from collections.abc import Iterable
 from typing import Any, NamedTuple
 
+import pandas as pd
 from sklearn.base import BaseEstimator
 
 from discourse.placeholders import DATE, NUMBER, PERSON, PLACEHOLDER_RE
@@ -60,10 +62,11 @@ from discourse.segment import lexicon as _lexicon
 from discourse.segment import stopwords as _stopwords
 
 #: Bump when the tokenizer's output changes for the same parameters.
-ALGORITHM_VERSION = "2"
+ALGORITHM_VERSION = "3"
 
 _D = "[0-9０-９]"
 _TIME = rf"(?:\s*{_D}{{1,2}}\s*[时点](?:\s*{_D}{{1,2}}\s*分)?|\s+{_D}{{1,2}}[:：]{_D}{{2}}(?:[:：]{_D}{{2}})?)?"
+#: Dates: 2022年(9月(21日( 10时)?)?)?, 2022-12-12( 10:05)?, 9月21日, 9月(份), 10:05.
 _DATE_RE = (
     rf"{_D}{{4}}\s*年(?:\s*{_D}{{1,2}}\s*月(?:\s*{_D}{{1,2}}\s*[日号]{_TIME})?)?"
     rf"|{_D}{{4}}[-/.．]{_D}{{1,2}}[-/.．]{_D}{{1,2}}(?:\s*{_D}{{1,2}}[:：]{_D}{{2}}(?:[:：]{_D}{{2}})?)?"
@@ -71,32 +74,52 @@ _DATE_RE = (
     rf"|{_D}{{1,2}}\s*月份?"
     rf"|{_D}{{1,2}}[:：]{_D}{{2}}(?:[:：]{_D}{{2}})?"
 )
+#: The same alternatives with their first digit removed (it is matched before them).
+_DATE_REST = (
+    rf"{_D}{{3}}\s*年(?:\s*{_D}{{1,2}}\s*月(?:\s*{_D}{{1,2}}\s*[日号]{_TIME})?)?"
+    rf"|{_D}{{3}}[-/.．]{_D}{{1,2}}[-/.．]{_D}{{1,2}}(?:\s*{_D}{{1,2}}[:：]{_D}{{2}}(?:[:：]{_D}{{2}})?)?"
+    rf"|{_D}?\s*月\s*{_D}{{1,2}}\s*[日号]{_TIME}"
+    rf"|{_D}?\s*月份?"
+    rf"|{_D}?[:：]{_D}{{2}}(?:[:：]{_D}{{2}})?"
+)
 _NUM_RE = rf"{_D}+(?:[.．]{_D}+)?(?:\s*[%％‰])?|第[〇零一二三四五六七八九十百千万两]{{2,}}"
+_NUM_REST = rf"{_D}*(?:[.．]{_D}+)?(?:\s*[%％‰])?"
 _PH = PLACEHOLDER_RE.pattern
-# Protected spans are found in two steps, for speed: a one-character search for
-# the characters that can start one (digits, 〔, 第), then an anchored match.
-_CANDIDATE_FULL = re.compile(r"[0-9０-９〔第]")
-_CANDIDATE_PH = re.compile(r"〔")
-_SPAN_AT = re.compile(rf"(?P<ph>{_PH})|(?P<date>{_DATE_RE})|(?P<num>{_NUM_RE})")
+if not _PH.startswith("〔"):  # pragma: no cover - guards the span pattern below
+    raise ImportError("the span pattern assumes placeholders start with 〔")
+_G = "A-Za-z0-9０-９"  # characters that glue a number to its neighbours (5G, DNA262728)
 _GLUE = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789０１２３４５６７８９")
-_GLUED_RUN = re.compile(r"[A-Za-z0-9０-９]+")
-
-
+# Protected spans in one regular expression. It starts with a character class
+# (so the regex engine jumps between the few characters that can start a
+# span, at C speed) and branches on the character just matched; the empty
+# groups name the kind. A date or number is matched atomically, then refused
+# when glued to letters or digits on either side; the last branch then
+# consumes the glued run (5G, DNA262728), which stays as jieba cuts it.
+_SPANS_FULL = re.compile(
+    rf"[〔0-9０-９第{_G}]"
+    rf"(?:(?<=〔)(?P<ph>){_PH[1:]}"
+    rf"|(?<=[0-9０-９])(?<![{_G}][0-9０-９])(?>(?P<date>)(?:{_DATE_REST})|(?P<num>){_NUM_REST})(?![{_G}])"
+    rf"|(?<=第)(?<![{_G}]第)(?P<ord>)[〇零一二三四五六七八九十百千万两]{{2,}}(?![{_G}])"
+    rf"|(?<=[{_G}])[{_G}]*)"
+)
+_SPANS_PH = re.compile(f"(?P<ph>{_PH})")  # placeholders only (normalise_numbers=False)
+_KIND = {"ph": "ph", "date": "date", "num": "num", "ord": "num"}
 _CN_YEAR = re.compile(r"[〇零一二三四五六七八九]{4}年")
 
 
-def _protected_spans(text: str, full: bool):
+def _protected_spans(text: str, full: bool) -> list[tuple[int, int, str]]:
     """``(start, end, kind)`` of placeholders, dates and numbers, in order.
 
     Dates and numbers glued to Latin letters or digits on either side (5G,
     DNA262728) are not protected; jieba cuts them with their neighbours.
     Years in Chinese numerals (二〇二二年) are dates too.
     """
-    spans = _scan_spans(text, full)
-    if full and "〇" in text:
+    if not full:
+        return [(m.start(), m.end(), "ph") for m in PLACEHOLDER_RE.finditer(text)]
+    spans = [(m.start(), m.end(), _KIND[m.lastgroup]) for m in _SPANS_FULL.finditer(text) if m.lastgroup]
+    if "〇" in text:
         years = [(m.start(), m.end(), "date") for m in _CN_YEAR.finditer(text)]
         if years:
-            spans = list(spans)
             merged, last = [], 0
             for sp in sorted(spans + years):
                 if sp[0] >= last:
@@ -106,34 +129,8 @@ def _protected_spans(text: str, full: bool):
     return spans
 
 
-def _scan_spans(text: str, full: bool):
-    cand = _CANDIDATE_FULL if full else _CANDIDATE_PH
-    search, match = cand.search, _SPAN_AT.match
-    n = len(text)
-    i = 0
-    while True:
-        c = search(text, i)
-        if c is None:
-            return
-        j = c.start()
-        m = match(text, j)
-        if m is None:
-            i = j + 1
-            continue
-        kind = m.lastgroup
-        end = m.end()
-        if kind == "ph":
-            yield j, end, kind
-            i = end
-            continue
-        if not full:
-            i = j + 1
-            continue
-        if (j > 0 and text[j - 1] in _GLUE) or (end < n and text[end] in _GLUE):
-            i = _GLUED_RUN.match(text, j).end() if text[j] in _GLUE else j + 1
-            continue
-        yield j, end, kind
-        i = end
+class _TooManyCodes(Exception):
+    """More distinct placeholders in one tokenizer than private-use codes."""
 
 
 _CN_NUMBER = re.compile(r"[〇零一二三四五六七八九十百千万亿两]{2,}")
@@ -155,20 +152,91 @@ def _join_date_units(words: list[str]) -> list[str]:
     return out
 _MEMO_MAX = 1_000_000
 
+#: Latin letters (ASCII, Latin-1 and Latin Extended-A/B, full-width).
+_LATIN_RE = re.compile(r"[A-Za-z\u00C0-\u00D6\u00D8-\u00F6\u00F8-\u024F\uFF21-\uFF3A\uFF41-\uFF5A]")
+#: Han characters (CJK unified ideographs, extension A, compatibility).
+_HAN_RE = re.compile(r"[\u3400-\u4DBF\u4E00-\u9FFF\uF900-\uFAFF]")
+#: Accepted values of ``latin``.
+LATIN_RULES: tuple[str, ...] = ("keep", "drop", "stop")
+
+
+def is_latin(word: str) -> bool:
+    """True when *word* is a Latin-script token: a Latin letter and no Han character.
+
+    Examples
+    --------
+    >>> is_latin("COVID"), is_latin("5G"), is_latin("T恤"), is_latin("2022")
+    (True, True, False, False)
+    """
+    return _LATIN_RE.search(word) is not None and _HAN_RE.search(word) is None
+
 
 class _Memo(dict):
     """word -> output token (or None), filled on first lookup."""
 
-    __slots__ = ("_classify", "_state")
+    __slots__ = ("_state",)
 
-    def __init__(self, classify, state) -> None:
+    def __init__(self, state) -> None:
         super().__init__()
-        self._classify = classify
         self._state = state
 
     def __missing__(self, word: str) -> str | None:
-        out = self[word] = self._classify(word, self._state)
+        out = self[word] = _classify(word, self._state)
         return out
+
+
+def _classify(word: str, st: dict) -> str | None:
+    """Output token of one segmented word under the settings in *st*."""
+    if not word or word.isspace():
+        return None
+    if PLACEHOLDER_RE.fullmatch(word):
+        return None if st["drop_placeholders"] else word
+    if not any(ch.isalnum() for ch in word):
+        return None
+    out: str = word
+    if st["mask_persons"] and word in st["persons"] and word not in st["keep_names"]:
+        out = PERSON
+    elif st["normalise_numbers"] and word not in st["lexicon_terms"] and _is_number_word(word, st):
+        out = NUMBER
+    if out is not word:
+        return None if st["drop_placeholders"] else out
+    tag_word = word
+    if st["latin"] != "keep" and is_latin(word):
+        if st["latin"] == "drop":
+            return None
+        word = word.lower()
+        if word in st["en_stopwords"] and word not in st["keep"]:
+            return None
+    if word in st["stopwords"]:  # keep_words are not in it
+        return None
+    if st["drop_pos"] and _tag(tag_word, st).startswith(st["drop_pos"]):
+        return None
+    return word
+
+
+def _is_number_word(word: str, st: dict) -> bool:
+    """A Chinese numeral or digit string that the dictionary tags ``m``.
+
+    Same rule as looking the tag up (the dictionary's tag, else jieba-rs's
+    fallback, which gives ``m`` to ASCII digit strings), from two small sets.
+    """
+    numeral_m, digits_not_m = st["number_words"]
+    if word in numeral_m:
+        return True
+    return word.isascii() and word.isdigit() and word not in digits_not_m
+
+
+def _tag(word: str, st: dict) -> str:
+    tags = st.get("tags")
+    if tags is None:
+        tags = st["tags"] = {**_backends.base_tags(), **st["lexicon_tags"]}
+    tag = tags.get(word)
+    return tag if tag is not None else _backends.fallback_tag(word)
+
+
+def _same(built: tuple, now: tuple) -> bool:
+    """True when every parameter value is the very object the state was built from."""
+    return len(built) == len(now) and all(a is b for a, b in zip(built, now))
 
 
 class Token(NamedTuple):
@@ -194,22 +262,39 @@ class Tokenizer(BaseEstimator):
         ``"rjieba"`` (jieba-rs, fast) or ``"jieba"`` (the Python reference).
         Both load the same dictionary and lexicon and agree on more than
         99.5 % of tokens (``benchmarks/bench_segmentation.py``).
-    lexicon : bool or path-like, default True
-        ``True``: the bundled domain lexicon; ``False``: none; a path: that
-        lexicon file (same format, see :mod:`discourse.segment.lexicon`).
+    lexicon : bool, path-like or pandas.DataFrame, default True
+        ``True``: the bundled lexicon (``resources/lexicon.tsv``, the COVID
+        policy terms of the bundled study); ``False``: none; a path: that
+        lexicon file (format in :mod:`discourse.segment.lexicon`); a table
+        with columns ``term`` and ``pos`` (optional ``freq``, ``unit``). A
+        study passes its own lexicon here.
     compounds : bool, default True
         Also load the lexicon's ``compound`` entries, fixed multi-word terms
         that the analysis counts as one token (动态清零, 核酸检测, 闭环管理).
         ``False`` gives plain PKU-style word segmentation (动态 / 清零), the
         mode scored against the gold standard.
-    stopwords : "default", None or iterable of str, default "default"
-        ``"default"``: stopwords-iso (zh) plus the domain list; ``None``: no
-        stopwords; an iterable: exactly these words. See
-        :func:`discourse.segment.stopword_table`.
-    keep_directives : bool, default True
-        Never stop the directive and modal words
-        (:data:`discourse.segment.DIRECTIVES`: 要, 必须, 坚决, 严格 ...), even
-        when a stop list contains them. Set to False only on purpose.
+    stopwords : str, None or iterable of str, default "default"
+        ``"default"``: stopwords-iso (zh) plus the domain list; list names
+        joined by ``+`` (``"zh"``, ``"domain"``, ``"yue"``; e.g.
+        ``"default+yue"`` adds the optional Cantonese function words);
+        ``None``: no stopwords; an iterable: exactly these words. See
+        :mod:`discourse.segment.stopwords`.
+    keep_words : tuple of str, default ()
+        Words never stopped, whatever stop list contains them: the words a
+        study measures (the bundled study passes its codebook's directive
+        and modal words, 要, 必须, 可以 ...).
+    keep_directives : bool or None, default None
+        Deprecated, kept for one release: ``True`` adds the old
+        :data:`discourse.segment.DIRECTIVES` to ``keep_words``; ``False``
+        keeps nothing (every listed word is stopped, ``keep_words``
+        included). Use ``keep_words``.
+    latin : {"keep", "drop", "stop"}, default "keep"
+        Rule for Latin-script tokens (a Latin letter and no Han character:
+        COVID, 5G, Omicron). ``"keep"``: as segmented; ``"drop"``: removed
+        (Chinese-only analyses); ``"stop"``: lower-cased, and removed when
+        in the English list of stopwords-iso (the same source as the
+        Chinese list), so an English item gives ``coronavirus`` but not
+        ``the / to / of``.
     mask_persons : bool, default True
         Replace person names (lexicon entries tagged ``nr*`` and
         ``person_names``) by :data:`discourse.placeholders.PERSON`.
@@ -235,19 +320,35 @@ class Tokenizer(BaseEstimator):
     Attributes
     ----------
     stopwords_ : frozenset of str
-        The effective stop list (built on first use).
+        The effective stop list.
     lexicon_ : pandas.DataFrame or None
-        The loaded lexicon table.
+        The lexicon table.
+
+    Notes
+    -----
+    Derived state (the segmenter with its dictionary, the stop list, the
+    word memo) is built on first use from a *fingerprint* of the parameters
+    and of the files they name, and rebuilt whenever a parameter changes:
+    :meth:`set_params` discards it, each call checks that no parameter was
+    replaced since it was built, and :meth:`cache_key` (a digest of that
+    same fingerprint) rebuilds it when the fingerprint differs (a file or a
+    mutable parameter changed in place). So the tokens always follow the
+    current settings, and a cache keyed by :meth:`cache_key` never holds
+    tokens made under other settings.
 
     Examples
     --------
-    >>> tok = Tokenizer()
+    >>> tok = Tokenizer(keep_words=("要", "坚持", "严格"))
     >>> tok("坚持动态清零，严格落实外防输入、内防反弹。")
     ['坚持', '动态清零', '严格', '落实', '外防输入', '内防反弹']
     >>> tok("李成辉强调，要做好次密接管理")
     ['强调', '要', '做好', '次密接', '管理']
+    >>> Tokenizer()("李成辉强调，要做好次密接管理")
+    ['强调', '做好', '次密接', '管理']
     >>> Tokenizer(drop_placeholders=False)("9月21日，李成辉主持召开会议")
     ['〔DATE〕', '〔PERSON〕', '主持', '召开', '会议']
+    >>> Tokenizer(latin="stop")("The Omicron variant 奥密克戎")
+    ['omicron', 'variant', '奥密克戎']
     >>> Tokenizer().segment_only("常态化疫情防控。")
     ['常态化', '疫情', '防控', '。']
     """
@@ -259,7 +360,9 @@ class Tokenizer(BaseEstimator):
         lexicon: bool | str | Any = True,
         compounds: bool = True,
         stopwords: str | Iterable[str] | None = "default",
-        keep_directives: bool = True,
+        keep_words: tuple[str, ...] = (),
+        keep_directives: bool | None = None,
+        latin: str = "keep",
         mask_persons: bool = True,
         person_names: tuple[str, ...] = (),
         keep_names: tuple[str, ...] = ("习近平",),
@@ -272,7 +375,9 @@ class Tokenizer(BaseEstimator):
         self.lexicon = lexicon
         self.compounds = compounds
         self.stopwords = stopwords
+        self.keep_words = keep_words
         self.keep_directives = keep_directives
+        self.latin = latin
         self.mask_persons = mask_persons
         self.person_names = person_names
         self.keep_names = keep_names
@@ -285,52 +390,122 @@ class Tokenizer(BaseEstimator):
     def _validate(self) -> None:
         if self.backend not in _backends.BACKENDS:
             raise ValueError(f"backend must be one of {_backends.BACKENDS}, not {self.backend!r}")
-        if isinstance(self.stopwords, str) and self.stopwords != "default":
-            raise ValueError(f"stopwords must be 'default', None or an iterable of words, not {self.stopwords!r}")
-        for name in ("keep_names", "person_names"):
+        _stopwords.check_stopwords_arg(self.stopwords)
+        for name in ("keep_names", "person_names", "keep_words"):
             value = getattr(self, name)
             if isinstance(value, str) or not all(isinstance(n, str) and n for n in value):
-                raise ValueError(f"{name} must be a tuple of names, e.g. ('习近平',), not {value!r}")
+                raise ValueError(f"{name} must be a tuple of words, e.g. ('习近平',), not {value!r}")
+        if self.keep_directives not in (None, True, False):
+            raise ValueError(f"keep_directives must be None, True or False, not {self.keep_directives!r}")
+        if self.latin not in LATIN_RULES:
+            raise ValueError(f"latin must be one of {LATIN_RULES}, not {self.latin!r}")
         if self.drop_pos is not None and (
             isinstance(self.drop_pos, str) or not all(isinstance(p, str) and p for p in self.drop_pos)
         ):
             raise ValueError("drop_pos must be None or a tuple of tag prefixes, e.g. ('u', 'p')")
+        lex = self.lexicon
+        if not (isinstance(lex, (bool, pd.DataFrame, str, os.PathLike)) or lex is None):
+            raise ValueError(f"lexicon must be True, False, a path or a DataFrame, not {type(lex).__name__}")
 
-    def _lexicon_path(self):
+    def _lexicon_source(self):
+        """None (no lexicon), a path or a DataFrame."""
         if self.lexicon is True:
             return _lexicon.LEXICON_PATH
         if self.lexicon is False or self.lexicon is None:
             return None
         return self.lexicon
 
-    def _get_state(self) -> dict:
-        state = self.__dict__.get("_state")
-        if state is not None:
-            return state
+    @classmethod
+    def _param_names_cached(cls) -> tuple[str, ...]:
+        names = cls.__dict__.get("_PARAM_NAMES")
+        if names is None:
+            names = tuple(cls._get_param_names())
+            cls._PARAM_NAMES = names
+        return names
+
+    def _param_values(self) -> tuple:
+        d = self.__dict__
+        return tuple(d.get(n) for n in self._param_names_cached())
+
+    def _fingerprint(self) -> str:
+        """Canonical JSON of everything the output depends on."""
+        from importlib.metadata import version
+
         self._validate()
-        path = self._lexicon_path()
-        entries = _lexicon.lexicon_entries(path, compounds=self.compounds) if path is not None else ()
-        known = {t for t, _f, _p in entries}
+        params = self.get_params()
+        if params["stopwords"] is not None and not isinstance(params["stopwords"], str):
+            params["stopwords"] = sorted(set(params["stopwords"]))
+        source = self._lexicon_source()
+        if source is None:
+            params["lexicon"] = None
+        elif isinstance(source, pd.DataFrame):
+            params["lexicon"] = "table:" + _lexicon.table_digest(source)
+        else:
+            params["lexicon"] = _lexicon.file_digest(source)
+        for name in ("keep_names", "person_names"):
+            params[name] = list(params[name])
+        params["keep_words"] = sorted(set(params["keep_words"]))
+        params["drop_pos"] = list(params["drop_pos"]) if params["drop_pos"] else None
+        files = _stopwords.list_files(self.stopwords)
+        payload = {
+            "params": params,
+            "algorithm": ALGORITHM_VERSION,
+            "backend_version": _backends.backend_version(self.backend),
+            "stopwordsiso": version("stopwordsiso"),
+            "stopword_files": {n: _lexicon.file_digest(p) for n, p in sorted(files.items())},
+            "dict": _lexicon.file_digest(_backends.jieba_dict_path()),
+        }
+        return json.dumps(payload, sort_keys=True, ensure_ascii=False)
+
+    def _get_state(self) -> dict:
+        """The derived state, rebuilt when a parameter was replaced."""
+        state = self.__dict__.get("_state")
+        if state is not None and _same(state["param_values"], self._param_values()):
+            return state
+        return self._build_state(self._fingerprint())
+
+    def _build_state(self, fingerprint: str) -> dict:
+        values = self._param_values()  # kept alive in the state, so identities stay meaningful
+        source = self._lexicon_source()
+        rows = _lexicon.lexicon_rows(source, compounds=self.compounds) if source is not None else ()
+        known = {t for t, _f, _p in rows}
         extra = tuple(dict.fromkeys(n for n in self.person_names if n not in known))
-        entries = (*entries, *zip(extra, _lexicon.suggested_freqs(extra), ["nr"] * len(extra)))
-        tags = dict(_backends.base_tags())
-        for term, _freq, pos in entries:
-            tags[term] = pos
-        state = {
-            "backend": _backends.make_backend(self.backend, entries, hmm=self.hmm),
-            "lexicon_terms": frozenset(t for t, _f, _p in entries),
-            "persons": frozenset(t for t, _f, p in entries if p.startswith("nr")),
-            "tags": tags,
-            "stopwords": _stopwords.effective_stopwords(self.stopwords, keep_directives=self.keep_directives),
+        rows = (*rows, *((n, None, "nr") for n in extra))
+        st: dict = {
+            "param_values": values,
+            "fingerprint": fingerprint,
+            "backend": _backends.make_backend(self.backend, rows, hmm=self.hmm),
+            "lexicon_terms": frozenset(t for t, _f, _p in rows),
+            "lexicon_tags": {t: p for t, _f, p in rows},
+            "persons": frozenset(t for t, _f, p in rows if p.startswith("nr")),
+            "number_words": _backends.number_words(),
+            "stopwords": _stopwords.effective_stopwords(
+                self.stopwords, keep=self.keep_words, keep_directives=self.keep_directives
+            ),
+            "keep": _stopwords._keep_set(self.keep_words, self.keep_directives)[0],
+            "en_stopwords": _stopwords.iso_stopwords("en") if self.latin == "stop" else frozenset(),
+            "latin": self.latin,
             "keep_names": frozenset(self.keep_names),
+            "mask_persons": bool(self.mask_persons),
+            "normalise_numbers": bool(self.normalise_numbers),
+            "drop_placeholders": bool(self.drop_placeholders),
             "drop_pos": tuple(self.drop_pos) if self.drop_pos else (),
-            "memo": None,
             "pua_codes": {},
             "pua_memo": {},
         }
-        state["memo"] = _Memo(self._classify, state)
-        self.__dict__["_state"] = state
-        return state
+        st["memo"] = _Memo(st)
+        for key in (DATE, NUMBER):
+            self._new_code(key, st)
+        st["sub"] = (_SPANS_FULL if st["normalise_numbers"] else _SPANS_PH).sub
+        st["repl"] = self._make_repl(st)
+        self.__dict__["_state"] = st
+        return st
+
+    def set_params(self, **params):
+        """Set parameters (scikit-learn API); derived state is rebuilt on next use."""
+        super().set_params(**params)
+        self.__dict__.pop("_state", None)
+        return self
 
     def __getstate__(self):
         state = super().__getstate__()
@@ -345,8 +520,10 @@ class Tokenizer(BaseEstimator):
     @property
     def lexicon_(self):
         """The lexicon table, or None when ``lexicon=False``."""
-        path = self._lexicon_path()
-        return _lexicon.read_lexicon(path) if path is not None else None
+        source = self._lexicon_source()
+        if source is None:
+            return None
+        return source.copy() if isinstance(source, pd.DataFrame) else _lexicon.read_lexicon(source)
 
     # --------------------------------------------------------- classification
     def pos_of(self, word: str) -> str:
@@ -357,42 +534,14 @@ class Tokenizer(BaseEstimator):
         >>> Tokenizer().pos_of("长治"), Tokenizer().pos_of("次密接")
         ('ns', 'n')
         """
-        tag = self._get_state()["tags"].get(word)
-        return tag if tag is not None else _backends.fallback_tag(word)
+        return _tag(word, self._get_state())
 
-    def _classify(self, word: str, st: dict) -> str | None:
-        if not word or word.isspace():
+    def _protected(self, kind: str, text: str, st: dict) -> str | None:
+        if st["drop_placeholders"]:
             return None
-        if PLACEHOLDER_RE.fullmatch(word):
-            return None if self.drop_placeholders else word
-        if not any(ch.isalnum() for ch in word):
-            return None
-        tag = st["tags"].get(word)
-        if tag is None:
-            tag = _backends.fallback_tag(word)
-        out: str = word
-        if self.mask_persons and word in st["persons"] and word not in st["keep_names"]:
-            out = PERSON
-        elif (
-            self.normalise_numbers
-            and tag == "m"
-            and word not in st["lexicon_terms"]
-            and (_CN_NUMBER.fullmatch(word) or word.isdigit())
-        ):
-            out = NUMBER
-        if out is not word:
-            return None if self.drop_placeholders else out
-        if word in st["stopwords"]:
-            return None
-        if st["drop_pos"] and tag.startswith(st["drop_pos"]):
-            return None
-        return word
-
-    def _protected(self, kind: str, text: str) -> str | None:
         if kind == "ph":
-            return None if self.drop_placeholders else text
-        out = DATE if kind == "date" else NUMBER
-        return None if self.drop_placeholders else out
+            return text
+        return DATE if kind == "date" else NUMBER
 
     # ---------------------------------------------------------------- public
     def __call__(self, text: str) -> list[str]:
@@ -400,51 +549,57 @@ class Tokenizer(BaseEstimator):
         if not isinstance(text, str):
             raise TypeError(f"Tokenizer expects str, got {type(text).__name__}")
         st = self._get_state()
-        cut = st["backend"].cut
         memo = st["memo"]
         if len(memo) > _MEMO_MAX:
             memo.clear()
             memo.update(st["pua_memo"])
-        spans = list(_protected_spans(text, self.normalise_numbers))
-        if not spans:
-            words = cut(text)
-        else:
-            words = self._cut_with_spans(text, spans, st)
+        words = self._cut(text, st)
         # Map the words through the memo at C speed (a new word is classified
         # once, by _Memo.__missing__); None (dropped) is filtered out, and no
         # output token is ever the empty string.
         return list(filter(None, map(memo.__getitem__, words)))
 
-    def _cut_with_spans(self, text: str, spans, st: dict) -> list[str]:
+    def _make_repl(self, st: dict):
+        codes = st["pua_codes"]
+        date_code, num_code = codes[DATE], codes[NUMBER]
+        new_code = self._new_code
+
+        def repl(m) -> str:
+            kind = m.lastgroup
+            if kind is None:  # a glued run (5G): unchanged
+                return m.group()
+            if kind == "ph":
+                key = m.group()
+                code = codes.get(key)
+                if code is None:
+                    code = new_code(key, st)
+                    if code is None:
+                        raise _TooManyCodes
+                return code
+            return date_code if kind == "date" else num_code
+
+        return repl
+
+    def _cut(self, text: str, st: dict) -> list[str]:
         """Segment *text* with each protected span as one opaque word.
 
         Fast path: each span is replaced by one private-use character (a
         non-Han character, hence a hard word boundary for both backends,
-        exactly as cutting the pieces separately) and the text is cut once;
-        the memo maps that character to the span's output. Texts that
-        already contain private-use characters are cut piece by piece.
+        exactly as cutting the pieces separately) in one ``re.sub`` and the
+        text is cut once; the memo maps that character to the span's
+        output. Texts that already contain private-use characters, or Chinese
+        numeral years (二〇二二年), are cut piece by piece.
         """
         cut = st["backend"].cut
-        codes = st["pua_codes"]
-        if _PUA_RE.search(text) is None:
-            pieces: list[str] = []
-            pos = 0
-            for start, end, kind in spans:
-                key = text[start:end] if kind == "ph" else (DATE if kind == "date" else NUMBER)
-                code = codes.get(key)
-                if code is None:
-                    code = self._new_code(key, st)
-                    if code is None:
-                        break
-                pieces.append(text[pos:start])
-                pieces.append(code)
-                pos = end
-            else:
-                pieces.append(text[pos:])
-                return cut("".join(pieces))
+        full = st["normalise_numbers"]
+        if _PUA_RE.search(text) is None and not (full and "〇" in text):
+            try:
+                return cut(st["sub"](st["repl"], text))
+            except _TooManyCodes:
+                pass
         words: list[str] = []
         pos = 0
-        for start, end, kind in spans:
+        for start, end, kind in _protected_spans(text, full):
             if start > pos:
                 words += cut(text[pos:start])
             words.append(text[start:end] if kind == "ph" else DATE if kind == "date" else NUMBER)
@@ -459,7 +614,7 @@ class Tokenizer(BaseEstimator):
             return None
         code = chr(_PUA_START + len(codes))
         codes[key] = code
-        out = None if self.drop_placeholders else key
+        out = None if st["drop_placeholders"] else key
         st["pua_memo"][code] = out
         st["memo"][code] = out
         return code
@@ -482,7 +637,6 @@ class Tokenizer(BaseEstimator):
         st = self._get_state()
         cut = st["backend"].cut
         memo = st["memo"]
-        tags = st["tags"]
         out: list[Token] = []
 
         def add_words(chunk: str, offset: int) -> None:
@@ -490,17 +644,15 @@ class Tokenizer(BaseEstimator):
                 start, offset = offset, offset + len(w)
                 if w.isspace():
                     continue
-                o = memo[w]
-                tag = tags.get(w)
-                out.append(Token(w, start, offset, tag if tag is not None else _backends.fallback_tag(w), o))
+                out.append(Token(w, start, offset, _tag(w, st), memo[w]))
 
         pos = 0
-        for start, end, kind in _protected_spans(text, self.normalise_numbers):
+        for start, end, kind in _protected_spans(text, st["normalise_numbers"]):
             if start > pos:
                 add_words(text[pos:start], pos)
             word = text[start:end]
             tag = {"ph": "x", "date": "t", "num": "m"}[kind]
-            out.append(Token(word, start, end, tag, self._protected(kind, word)))
+            out.append(Token(word, start, end, tag, self._protected(kind, word, st)))
             pos = end
         if pos < len(text):
             add_words(text[pos:], pos)
@@ -548,10 +700,12 @@ class Tokenizer(BaseEstimator):
     def cache_key(self) -> str:
         """Hex digest identifying this tokenizer's output.
 
-        It covers every parameter, the contents of the lexicon and domain
-        stopword files, the stopwords-iso and backend versions and
-        :data:`ALGORITHM_VERSION`, so a cached token list is reused only
-        when the tokenizer would produce it again.
+        The SHA-256 of the same fingerprint that the derived state is built
+        from: every parameter, the contents of the lexicon (file or table)
+        and of the stopword files used, the stopwords-iso and backend
+        versions and :data:`ALGORITHM_VERSION`. When the state in memory was
+        built from another fingerprint, it is rebuilt here, so tokens made
+        after this call always match the key.
 
         Examples
         --------
@@ -560,29 +714,11 @@ class Tokenizer(BaseEstimator):
         >>> Tokenizer().cache_key() == Tokenizer(stopwords=None).cache_key()
         False
         """
-        from importlib.metadata import version
-
-        self._validate()
-        params = self.get_params()
-        if params["stopwords"] is not None and not isinstance(params["stopwords"], str):
-            params["stopwords"] = sorted(set(params["stopwords"]))
-        path = self._lexicon_path()
-        params["lexicon"] = _lexicon.file_digest(path) if path is not None else None
-        params["keep_names"] = list(params["keep_names"])
-        params["person_names"] = list(params["person_names"])
-        params["drop_pos"] = list(params["drop_pos"]) if params["drop_pos"] else None
-        payload = {
-            "params": params,
-            "algorithm": ALGORITHM_VERSION,
-            "backend_version": _backends.backend_version(self.backend),
-            "stopwordsiso": version("stopwordsiso"),
-            "domain_stopwords": _lexicon.file_digest(_stopwords.DOMAIN_STOPWORDS_PATH)
-            if self.stopwords == "default"
-            else None,
-            "dict": _lexicon.file_digest(_backends.jieba_dict_path()),
-        }
-        blob = json.dumps(payload, sort_keys=True, ensure_ascii=False).encode("utf-8")
-        return hashlib.sha256(blob).hexdigest()
+        fingerprint = self._fingerprint()
+        state = self.__dict__.get("_state")
+        if state is None or state["fingerprint"] != fingerprint or not _same(state["param_values"], self._param_values()):
+            self._build_state(fingerprint)
+        return hashlib.sha256(fingerprint.encode("utf-8")).hexdigest()
 
 
-__all__ = ["Tokenizer", "Token", "ALGORITHM_VERSION"]
+__all__ = ["Tokenizer", "Token", "ALGORITHM_VERSION", "LATIN_RULES", "is_latin"]
