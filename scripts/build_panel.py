@@ -63,6 +63,11 @@ COVID_RULE = PassageRule(
              "鼠疫疫情", "鼠疫等疫情", "线虫病疫情", "禽流感疫情", "动物防疫"),
 )
 
+#: Date from which COVID-19 was public knowledge in China (Zhong Nanshan's
+#: statement of human-to-human transmission, 20 January 2020); reports
+#: delivered earlier cannot discuss it, so their selections are false positives.
+OUTBREAK_PUBLIC = "2020-01-20"
+
 LEVELS = {  # source level -> (panel level, doc_id code)
     "national": ("national", "nat"),
     "province": ("province", "prov"),
@@ -287,11 +292,14 @@ def assemble_reports(sel: pd.DataFrame, docs: pd.DataFrame, extracted: pd.DataFr
             notes.append(f"meeting date {date} is not in the report year {r.year}")
         elif date and prec == "day" and int(date[5:7]) > 3:
             notes.append(f"meeting after March ({date})")
+        if n_sel and prec == "day" and date < OUTBREAK_PUBLIC:
+            notes.append(f"delivered before {OUTBREAK_PUBLIC}, when the outbreak became public: its selected "
+                         "paragraphs are about other epidemics or public health (false positives of the rule)")
         if Path(r.path).stem != str(r.year):
             notes.append(f"second report of the year (file {Path(r.path).name})")
         dup = duplicates.get(r.doc_id)
         if dup:
-            notes.append(f"same report as {dup} (paragraph overlap {overlap[r.doc_id]:.0%})")
+            notes.append(f"same report as {dup} (text overlap {overlap[r.doc_id]:.0%})")
         rows.append({
             "doc_id": r.doc_id, "source_path": r.path, "source_sha256": str(d["sha256"]),
             "level": r.level_panel, "place_zh": r.place, "place_en": r.place_en,
