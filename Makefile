@@ -9,7 +9,8 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
-# Optional: run the study on another corpus (see README)
+# Optional: run a configured study, or the bundled one on another corpus (see README)
+CONFIG ?=
 MANIFEST ?=
 OUT ?=
 COLUMNS ?=
@@ -36,8 +37,8 @@ $(STAMP): requirements.lock pyproject.toml
 venv: $(STAMP) ## Create the virtual environment from the pinned lock file
 
 .PHONY: report
-report: $(STAMP) ## Execute all notebooks, write figures/ and data/processed/, render reports/
-	$(PY) -m discourse report $(if $(MANIFEST),--manifest "$(MANIFEST)") $(if $(OUT),--out "$(OUT)") $(if $(COLUMNS),--columns "$(COLUMNS)")
+report: $(STAMP) ## Run every bundled study (or CONFIG=file): figures/, data/processed/, reports/
+	$(PY) -m discourse report $(if $(CONFIG),--config "$(CONFIG)") $(if $(MANIFEST),--manifest "$(MANIFEST)") $(if $(OUT),--out "$(OUT)") $(if $(COLUMNS),--columns "$(COLUMNS)")
 
 .PHONY: test
 test: $(STAMP) ## Run unit tests and pytest --nbval on every notebook

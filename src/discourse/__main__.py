@@ -1,13 +1,18 @@
-"""Command line: ``python -m discourse report [--manifest PATH] [--out DIR] [--notebooks GLOB]``.
+"""Command line: ``python -m discourse report [--config FILE] [--out DIR] [--manifest PATH] [--columns MAP]``.
 
 Examples
 --------
-Run the study on the bundled corpus (notebooks executed in place, figures in
-``figures/``, HTML in ``reports/``)::
+Run every bundled study (notebooks executed in place, figures in
+``figures/<study>/``, HTML in ``reports/<study>/``)::
 
     python -m discourse report
 
-Run it on another corpus, leaving the bundled results untouched::
+Run one study, configured by a TOML file, into a folder of its own::
+
+    python -m discourse report --config my-study.toml --out results
+
+Run the bundled study's configuration on another corpus (shortcuts for the
+configuration's ``[corpus] manifest`` and ``[corpus.columns]``)::
 
     python -m discourse report --manifest my/manifest.csv --out results \\
         --columns 'doc_id=file,path=file,city_zh=地区'
@@ -37,7 +42,10 @@ def parse_columns(text: str | None) -> dict[str, str] | None:
             continue
         key, sep, value = item.partition("=")
         if not sep or not key.strip() or not value.strip():
-            raise ValueError(f"--columns: {item!r} is not of the form canonical_field=manifest_column")
+            raise ValueError(
+                f"--columns: {item!r} is not of the form canonical_field=manifest_column "
+                "(e.g. COLUMNS='doc_id=file,city_zh=地区')"
+            )
         mapping[key.strip()] = value.strip()
     return mapping or None
 
@@ -52,15 +60,18 @@ def build_parser() -> argparse.ArgumentParser:
         "report",
         help="execute the notebooks and render the HTML reports",
         description=(
-            "Execute every notebook in notebooks/ (in name order) with papermill and render each "
-            "to HTML twice (reader's version without code, full version with code) plus an index. "
-            "Without --manifest/--out the bundled corpus is used and the notebooks are updated in "
-            "place; with --manifest, everything is written under --out."
+            "Run studies: check the configuration and corpus, prepare the tables once, execute each "
+            "study's notebooks with papermill and render them to HTML (a reader's version without code "
+            "and a full version) with an index. A run is all or nothing: results are replaced only when "
+            "every notebook succeeded. Without --config every bundled study runs in place."
         ),
     )
-    rep.add_argument("--manifest", metavar="PATH", help="corpus manifest (CSV/TSV); default: the bundled data/corpus.csv")
-    rep.add_argument("--out", metavar="DIR", help="output folder (required with --manifest)")
-    rep.add_argument("--notebooks", metavar="GLOB", help="notebooks to run (glob or folder); default: notebooks/*.ipynb")
+    rep.add_argument(
+        "--config", metavar="FILE", action="append",
+        help="study configuration (TOML); may be given more than once; default: every bundled study",
+    )
+    rep.add_argument("--manifest", metavar="PATH", help="corpus manifest overriding the configuration's [corpus] manifest")
+    rep.add_argument("--out", metavar="DIR", help="output folder (required for any corpus but the bundled ones)")
     rep.add_argument("--columns", metavar="MAP", help="column mapping, e.g. 'doc_id=file,path=file,city_zh=地区'")
     rep.add_argument("--no-html", action="store_true", help="execute only, do not render HTML")
     rep.add_argument("--timeout", type=float, default=None, metavar="SECONDS", help="time allowed per cell")
@@ -71,24 +82,29 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``python -m discourse`` and the ``discourse`` script; returns the exit code."""
     args = build_parser().parse_args(argv)
     if args.command == "report":
-        from discourse.report import ReportError, run_report
+        from discourse.report import ReportError
+        from discourse.study.run import run_all
+        from discourse.study.settings import ConfigError
 
         try:
-            result = run_report(
-                manifest=args.manifest,
-                out_dir=args.out,
-                notebooks=args.notebooks,
-                columns=parse_columns(args.columns),
-                html=not args.no_html,
-                timeout=args.timeout,
+            columns = parse_columns(args.columns)
+            configs = args.config
+            if configs is None and (args.manifest or columns):
+                from discourse.study.settings import bundled_configs
+
+                configs = bundled_configs()[:1]
+            runs = run_all(
+                configs, out=args.out, manifest=args.manifest, columns=columns,
+                html=not args.no_html, timeout=args.timeout,
             )
-        except (ReportError, ValueError) as exc:
+        except (ReportError, ConfigError, ValueError) as exc:
             print(f"discourse report: error: {exc}", file=sys.stderr)
             return 1
-        for path in result.notebooks:
-            print(f"executed  {path}")
-        if result.index is not None:
-            print(f"reports   {result.index}")
+        for run in runs:
+            for path in run.notebooks:
+                print(f"executed  {path}")
+            if run.index is not None:
+                print(f"reports   {run.index}")
         return 0
     return 2  # pragma: no cover (argparse requires a command)
 

@@ -10,10 +10,14 @@ from discourse.report.runner import (
     execute_notebook,
     find_notebooks,
     notebook_summary,
+    remove_tagged_cells,
     render_html,
+    run_box,
     run_report,
     strip_execution_metadata,
+    write_failure_page,
     write_index,
+    write_study_list,
 )
 
 __all__ = [
@@ -30,4 +34,8 @@ __all__ = [
     "render_html",
     "write_index",
     "run_report",
+    "run_box",
+    "remove_tagged_cells",
+    "write_failure_page",
+    "write_study_list",
 ]

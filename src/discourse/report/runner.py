@@ -163,6 +163,24 @@ def strip_execution_metadata(nb: nbformat.NotebookNode) -> nbformat.NotebookNode
         md.pop("execution", None)
         if md.get("tags") == []:
             md.pop("tags")
+        if "injected-parameters" in md.get("tags", ()) and "id" in cell:
+            # papermill gives the cell it injects a random id; a fixed one keeps reruns byte-identical
+            cell["id"] = "injected-parameters"
+    return nb
+
+
+def remove_tagged_cells(nb: nbformat.NotebookNode, tags: Sequence[str]) -> nbformat.NotebookNode:
+    """Drop the cells carrying any of ``tags`` (e.g. prose written for another corpus).
+
+    Examples
+    --------
+    >>> nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("a"), nbformat.v4.new_markdown_cell("b")])
+    >>> nb.cells[1].metadata["tags"] = ["bundled-prose"]
+    >>> [c.source for c in remove_tagged_cells(nb, ["bundled-prose"]).cells]
+    ['a']
+    """
+    drop = set(tags)
+    nb.cells = [c for c in nb.cells if not drop.intersection(c.get("metadata", {}).get("tags", ()))]
     return nb
 
 
@@ -209,6 +227,7 @@ def execute_notebook(
     kernel_name: str = KERNEL_NAME,
     cwd: str | os.PathLike[str] | None = None,
     timeout: float | None = None,
+    remove_tags: Sequence[str] = (),
 ) -> Path:
     """Execute one notebook with papermill and write it, byte-stable, atomically.
 
@@ -227,6 +246,8 @@ def execute_notebook(
         Working folder of the kernel; defaults to the notebook's folder.
     timeout : float, optional
         Seconds allowed per cell (None: no limit).
+    remove_tags : sequence of str
+        Cells with any of these tags are left out before execution.
 
     Returns
     -------
@@ -245,10 +266,18 @@ def execute_notebook(
     path = Path(path).resolve()
     output_path = Path(output_path)
     kernel_env = {**KERNEL_ENV, **(env or {})}
+    source = str(path)
+    tmp_input = None
+    if remove_tags:
+        nb_in = remove_tagged_cells(nbformat.read(str(path), as_version=4), remove_tags)
+        tmp_input = output_path.parent / f".{output_path.stem}.input.ipynb"
+        output_path.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write_text(tmp_input, nbformat.writes(nb_in) + "\n")
+        source = str(tmp_input)
     try:
         with _environment(kernel_env):
             nb = pm.execute_notebook(
-                str(path),
+                source,
                 None,
                 parameters=dict(parameters) if parameters else None,
                 kernel_name=kernel_name,
@@ -265,6 +294,9 @@ def execute_notebook(
         raise ReportError(_failure_message(path, exc)) from exc
     except Exception as exc:  # kernel died, timeout, invalid notebook, ...
         raise ReportError(f"notebook {path} could not be executed: {type(exc).__name__}: {exc}") from exc
+    finally:
+        if tmp_input is not None:
+            tmp_input.unlink(missing_ok=True)
     nb = strip_execution_metadata(nb)
     atomic_write_text(output_path, nbformat.writes(nb) + "\n")
     return output_path
@@ -401,15 +433,95 @@ def render_html(
     return out[0], out[1]
 
 
+_PAGE_CSS = """
+  body { font-family: system-ui, "Noto Sans CJK SC", sans-serif; max-width: 50em; margin: 2em auto;
+         padding: 0 1em; line-height: 1.5; color: #222; }
+  ol { padding-left: 1.2em; }
+  li { margin-bottom: 1.2em; }
+  h2 { font-size: 1.15em; margin: 0 0 .2em; }
+  p { margin: .2em 0; }
+  .links { font-size: .9em; color: #555; }
+  dl.run { display: grid; grid-template-columns: max-content 1fr; gap: .1em 1em; font-size: .9em;
+           background: #f6f6f6; padding: .6em 1em; border-radius: 4px; }
+  dl.run dt { color: #555; }
+  dl.run dd { margin: 0; overflow-wrap: anywhere; }
+  pre.error { white-space: pre-wrap; background: #fff3f3; padding: 1em; border-left: 3px solid #c00; }
+"""
+
+
+def _page(title: str, body: str) -> str:
+    esc = html.escape
+    return f"""<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1.0">
+<title>{esc(title)}</title>
+<style>{_PAGE_CSS}</style>
+</head>
+<body>
+<h1>{esc(title)}</h1>
+{body}
+</body>
+</html>
+"""
+
+
+#: Labels of the run box, in display order.
+RUN_FIELDS: tuple[tuple[str, str], ...] = (
+    ("software", "Software"),
+    ("run_date", "Run date (from the configuration)"),
+    ("config", "Configuration"),
+    ("config_sha256", "Configuration SHA-256"),
+    ("manifest", "Manifest"),
+    ("manifest_sha256", "Manifest SHA-256"),
+    ("n_documents", "Documents"),
+    ("n_quarantined", "Documents set aside by cleaning"),
+    ("n_units", "Units (paragraphs)"),
+    ("n_tokens", "Tokens"),
+    ("date_range", "Dates"),
+    ("n_undated", "Undated documents"),
+    ("n_places", "Places"),
+)
+
+
+def run_box(run_info: Mapping[str, object]) -> str:
+    """An HTML definition list of a run record (software, date, config, manifest, counts); escaped.
+
+    Examples
+    --------
+    >>> "<dd>5</dd>" in run_box({"n_documents": 5})
+    True
+    """
+    esc = html.escape
+    rows = []
+    for key, label in RUN_FIELDS:
+        if key not in run_info or run_info[key] is None:
+            continue
+        value = run_info[key]
+        if isinstance(value, (list, tuple)):
+            value = " to ".join(map(str, value))
+        elif isinstance(value, int) and not isinstance(value, bool):
+            value = f"{value:,}"
+        rows.append(f"<dt>{esc(label)}</dt><dd>{esc(str(value))}</dd>")
+    return '<dl class="run">' + "".join(rows) + "</dl>"
+
+
 def write_index(
-    entries: Sequence[tuple[str, str, str]], reports_dir: str | os.PathLike[str], *, title: str = INDEX_TITLE
+    entries: Sequence[tuple[str, str, str]],
+    reports_dir: str | os.PathLike[str],
+    *,
+    title: str = INDEX_TITLE,
+    run_info: Mapping[str, object] | None = None,
 ) -> Path:
-    """Write ``<reports>/index.html`` listing the reports.
+    """Write ``<reports>/index.html`` listing the reports of one study.
 
     Parameters
     ----------
     entries : sequence of (stem, title, summary)
         One per notebook, in order; all text is HTML-escaped.
+    run_info : mapping, optional
+        The run record, shown as a run box (:func:`run_box`).
 
     Examples
     --------
@@ -420,7 +532,8 @@ def write_index(
     """
     esc = html.escape
     rows = []
-    for stem, nb_title, summary in entries:
+    n = len(entries)
+    for i, (stem, nb_title, summary) in enumerate(entries):
         rows.append(
             "  <li>\n"
             f'    <h2><a href="{esc(stem)}.html">{esc(nb_title or stem)}</a></h2>\n'
@@ -429,33 +542,46 @@ def write_index(
             f'<a href="code/{esc(stem)}.html">with code</a> · <code>notebooks/{esc(stem)}.ipynb</code></p>\n'
             "  </li>"
         )
-    page = f"""<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1.0">
-<title>{esc(title)}</title>
-<style>
-  body {{ font-family: system-ui, "Noto Sans CJK SC", sans-serif; max-width: 46em; margin: 2em auto;
-         padding: 0 1em; line-height: 1.5; color: #222; }}
-  ol {{ padding-left: 1.2em; }}
-  li {{ margin-bottom: 1.4em; }}
-  h2 {{ font-size: 1.15em; margin: 0 0 .2em; }}
-  p {{ margin: .2em 0; }}
-  .links {{ font-size: .9em; color: #555; }}
-</style>
-</head>
-<body>
-<h1>{esc(title)}</h1>
-<p>Each report is one notebook of the study, executed on the corpus and rendered in two
-versions: a reader's version without code, and a version with the code.</p>
-<ol>
-{chr(10).join(rows)}
-</ol>
-</body>
-</html>
-"""
-    return atomic_write_text(Path(reports_dir) / "index.html", page)
+    body = (
+        '<p><a href="../index.html">All studies</a></p>\n'
+        "<p>Each report is one notebook of the study, executed on the corpus and rendered in two\n"
+        "versions: a reader's version without code, and a version with the code.</p>\n"
+        + (run_box(run_info) if run_info else "")
+        + f"\n<ol>\n{chr(10).join(rows)}\n</ol>\n"
+    )
+    _ = n
+    return atomic_write_text(Path(reports_dir) / "index.html", _page(title, body))
+
+
+def write_study_list(studies: Sequence[Mapping[str, object]], reports_dir: str | os.PathLike[str], *, title: str) -> Path:
+    """Write the index of several studies (one entry per run record found)."""
+    esc = html.escape
+    items = []
+    for rec in studies:
+        name = str(rec.get("study", ""))
+        items.append(
+            f'  <li><h2><a href="{esc(name)}/index.html">{esc(str(rec.get("title", name)))}</a></h2>\n'
+            f"  {run_box(rec)}</li>"
+        )
+    body = (
+        "<p>Each study is a set of notebooks run on one corpus through one configuration file; "
+        "every report exists in a reader's version (no code) and a version with the code.</p>\n"
+        f"<ol>\n{chr(10).join(items)}\n</ol>\n"
+    )
+    return atomic_write_text(Path(reports_dir) / "index.html", _page(title, body))
+
+
+def write_failure_page(folder: Path, *, title: str, message: str, rendered: Sequence[str]) -> Path:
+    """A page saying what failed and why, with links to the reports that did render."""
+    esc = html.escape
+    links = "".join(f'<li><a href="{esc(s)}.html">{esc(s)}</a></li>' for s in rendered)
+    body = (
+        "<p>This run did not complete, so the last good results were left in place. "
+        "The notebooks that ran before the failure are linked below.</p>\n"
+        f'<pre class="error">{esc(message)}</pre>\n'
+        + (f"<ol>{links}</ol>" if links else "<p>No notebook completed.</p>")
+    )
+    return atomic_write_text(Path(folder) / "index.html", _page(title, body))
 
 
 # -- the whole job -------------------------------------------------------------------
@@ -569,10 +695,14 @@ __all__ = [
     "ReportResult",
     "find_notebooks",
     "strip_execution_metadata",
+    "remove_tagged_cells",
     "execute_notebook",
     "notebook_summary",
     "check_inert_html",
     "render_html",
     "write_index",
+    "write_study_list",
+    "write_failure_page",
+    "run_box",
     "run_report",
 ]

@@ -35,6 +35,113 @@ The glosses are the project's working translations, not official ones.
 
 from __future__ import annotations
 
+import csv
+import io
+from functools import lru_cache
+from pathlib import Path
+
+import pandas as pd
+
+from discourse import config
+
+#: The one codebook of the study: ``resources/codebook.tsv``.
+CODEBOOK_PATH: Path = config.RESOURCES_DIR / "codebook.tsv"
+#: Its columns, in order.
+CODEBOOK_COLUMNS: tuple[str, ...] = ("term", "category", "subcategory", "phase", "gloss", "source")
+#: Categories of codebook rows.
+CODEBOOK_CATEGORIES: tuple[str, ...] = ("directive", "phase", "formula_suffix")
+
+
+class CodebookError(ValueError):
+    """The codebook file is malformed; the message names the file, line and field."""
+
+
+def read_codebook(path: str | Path | None = None) -> pd.DataFrame:
+    """Read the study's codebook (one versioned TSV; schema in ``data/README.md``).
+
+    Lines starting with ``#`` are comments (the first names the version).
+    Every problem names the file, the line and the field: a missing column,
+    an empty term, an unknown category, a phase row without a period, a
+    duplicate (term, category).
+
+    Examples
+    --------
+    >>> cb = read_codebook()
+    >>> list(cb.columns)
+    ['term', 'category', 'subcategory', 'phase', 'gloss', 'source']
+    >>> cb.loc[cb["term"] == "动态清零", ["category", "phase"]].iloc[0].tolist()
+    ['phase', 'dynamic_zero']
+    """
+    return _read_codebook(str(Path(path).resolve()) if path is not None else str(CODEBOOK_PATH)).copy()
+
+
+@lru_cache(maxsize=8)
+def _read_codebook(path: str) -> pd.DataFrame:
+    p = Path(path)
+    raw = p.read_bytes()
+    if raw.startswith(b"\xef\xbb\xbf"):
+        raise CodebookError(f"{p}:1: file starts with a UTF-8 BOM")
+    lines = raw.decode("utf-8").split("\n")
+    body = [(no, line) for no, line in enumerate(lines, start=1) if line.strip() and not line.startswith("#")]
+    if not body:
+        raise CodebookError(f"{p}: no header line")
+    header_no, header = body[0]
+    cols = header.rstrip("\r").split("\t")
+    if tuple(cols) != CODEBOOK_COLUMNS:
+        expected = "\t".join(CODEBOOK_COLUMNS)
+        raise CodebookError(f"{p}:{header_no}: header must be {expected!r}, got {header!r}")
+    rows, seen, problems = [], {}, []
+    for no, line in body[1:]:
+        if line.endswith("\r"):
+            problems.append(f"{p}:{no}: CRLF line end; use LF only")
+            continue
+        fields = next(csv.reader(io.StringIO(line), delimiter="\t", quoting=csv.QUOTE_NONE))
+        if len(fields) != len(CODEBOOK_COLUMNS):
+            problems.append(f"{p}:{no}: {len(fields)} fields, expected {len(CODEBOOK_COLUMNS)}")
+            continue
+        row = dict(zip(CODEBOOK_COLUMNS, fields))
+        if not row["term"] or row["term"] != row["term"].strip():
+            problems.append(f"{p}:{no}: field 'term' is empty or has surrounding spaces")
+        if row["category"] not in CODEBOOK_CATEGORIES:
+            problems.append(f"{p}:{no}: field 'category' {row['category']!r} must be one of {CODEBOOK_CATEGORIES}")
+        if row["category"] == "phase" and not row["phase"]:
+            problems.append(f"{p}:{no}: field 'phase' is required for a phase term")
+        if not row["gloss"]:
+            problems.append(f"{p}:{no}: field 'gloss' is empty")
+        key = (row["term"], row["category"])
+        if key in seen:
+            problems.append(f"{p}:{no}: duplicate of line {seen[key]} ({row['term']}, {row['category']})")
+        seen[key] = no
+        rows.append(row)
+    if problems:
+        raise CodebookError("\n".join(problems))
+    return pd.DataFrame(rows, columns=list(CODEBOOK_COLUMNS)).astype("string")
+
+
+def codebook_version(path: str | Path | None = None) -> str:
+    """The version line of the codebook (its first comment).
+
+    Examples
+    --------
+    >>> codebook_version().startswith("discourse codebook, version")
+    True
+    """
+    p = Path(path) if path is not None else CODEBOOK_PATH
+    first = p.read_text(encoding="utf-8").split("\n", 1)[0]
+    return first.lstrip("# ").split(". Schema")[0]
+
+
+def directive_words(codebook: pd.DataFrame | None = None) -> tuple[str, ...]:
+    """The directive and modal words of the codebook, which the tokenizer never stops.
+
+    Examples
+    --------
+    >>> "要" in directive_words() and "必须" in directive_words()
+    True
+    """
+    cb = read_codebook() if codebook is None else codebook
+    return tuple(sorted(cb.loc[cb["category"] == "directive", "term"].astype(str).unique()))
+
 #: (term, English gloss, category)
 DIRECTIVE_TERMS: tuple[tuple[str, str, str], ...] = (
     # obligation: what must be done
@@ -137,15 +244,6 @@ PHASE_TERMS: tuple[tuple[str, str, str], ...] = (
 #: Order of the phases for tables and figures.
 PHASES: tuple[str, ...] = ("emergency", "normalisation", "dynamic_zero", "optimisation")
 
-#: The period of :mod:`discourse.study.periods` each phase lexicon belongs to
-#: (乙类乙管 vocabulary is listed under ``optimisation``).
-PHASE_PERIODS: dict[str, str] = {
-    "emergency": "应急",
-    "normalisation": "常态化",
-    "dynamic_zero": "动态清零",
-    "optimisation": "优化",
-}
-
 #: Order of the directive categories.
 DIRECTIVE_CATEGORIES: tuple[str, ...] = (
     "obligation",
@@ -203,7 +301,12 @@ __all__ = [
     "DIRECTIVE_TERMS",
     "PHASE_TERMS",
     "PHASES",
-    "PHASE_PERIODS",
+    "CODEBOOK_PATH",
+    "CODEBOOK_COLUMNS",
+    "CodebookError",
+    "read_codebook",
+    "codebook_version",
+    "directive_words",
     "DIRECTIVE_CATEGORIES",
     "FORMULA_SUFFIXES",
 ]

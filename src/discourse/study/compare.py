@@ -143,6 +143,18 @@ GENRE_GROUPS: dict[str, str] = {
 }
 
 
+def genre_groups(documents: pd.DataFrame) -> dict[str, str]:
+    """The genre groups of a corpus: the bundled genres pooled by :data:`GENRE_GROUPS`, others as they are.
+
+    Examples
+    --------
+    >>> genre_groups(pd.DataFrame({"genre": ["speech", "meeting_report", "work_report"]}))
+    {'meeting_report': 'news report', 'speech': 'speech text', 'work_report': 'work_report'}
+    """
+    values = sorted(documents["genre"].dropna().astype(str).unique()) if "genre" in documents.columns else []
+    return {v: GENRE_GROUPS.get(v, v) for v in values}
+
+
 def feature_differences(
     units: pd.DataFrame,
     documents: pd.DataFrame,
@@ -151,6 +163,7 @@ def feature_differences(
     groups: dict[str, str] | None = None,
     target: str | None = None,
     features: Sequence[str] | None = None,
+    codebook: pd.DataFrame | None = None,
     **kwargs,
 ) -> pd.DataFrame:
     """Permutation tests of discourse-feature rates between groups of documents.
@@ -181,7 +194,11 @@ def feature_differences(
         empty, with ``attrs["note"]`` saying why, when the documents do not
         form two groups.
     """
-    feats = discourse_features(units, by="doc_id")
+    if codebook is None:
+        from discourse.study.codebook import read_codebook
+
+        codebook = read_codebook()
+    feats = discourse_features(units, by="doc_id", codebook=codebook)
     if features is not None:
         feats = feats[feats["feature"].isin(list(features))]
     doc_groups = documents[["doc_id", by]].astype({"doc_id": "string"}).copy()
@@ -206,4 +223,4 @@ def content_stop_words() -> frozenset[str]:
     return frozenset(DIRECTIVES)
 
 
-__all__ = ["GENRE_GROUPS", "keyness_by_group", "top_terms", "feature_differences", "content_stop_words"]
+__all__ = ["GENRE_GROUPS", "genre_groups", "keyness_by_group", "top_terms", "feature_differences", "content_stop_words"]

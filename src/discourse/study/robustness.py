@@ -108,7 +108,9 @@ def _topics(units: pd.DataFrame, k: int, stop: Sequence[str], random_state: int)
 
 
 def _directive_gap(units: pd.DataFrame, genres: pd.Series) -> float:
-    feats = discourse_features(units, by="doc_id")
+    from discourse.study.codebook import read_codebook
+
+    feats = discourse_features(units, by="doc_id", codebook=read_codebook())
     rate = feats[feats["feature"] == "directive_total"].set_index("doc_id")["per_1000"]
     g = genres.reindex(rate.index)
     if g.nunique() < 2:
