@@ -154,7 +154,7 @@ def test_runs_on_real_work_reports():
     import rjieba
     import stopwordsiso
 
-    from discourse.analysis.features import discourse_features
+    from discourse.analysis.features import codebook_from_terms, discourse_features
     from discourse.analysis.keyness import group_keyness
 
     manifest = pd.read_csv(root / "manifest.csv")
@@ -178,6 +178,6 @@ def test_runs_on_real_work_reports():
     assert shares.groupby("year").share.sum().tolist() == pytest.approx([1.0, 1.0])
     key = group_keyness(units, "year", 2022, min_freq=20, stop_words=stop)
     assert key.significant.any() and (key.p_adjusted >= key.p_value).all()
-    feats = discourse_features(units)
+    feats = discourse_features(units, codebook=codebook_from_terms([("要", "must", "obligation")]))
     enum = feats[feats.feature == "enum_item"]["count"]
     assert enum.sum() > 0 and len(enum) == pick.shape[0]

@@ -3,9 +3,11 @@
 The modelling unit is whatever rows are passed: paragraphs in the notebooks,
 sentences or whole documents as options. Topic proportions per unit are
 aggregated back to documents, cities or dates with
-:func:`aggregate_topic_shares` (point estimates) or
-:func:`topic_shares` (with bootstrap confidence intervals that resample the
-units inside each group, in the spirit of stm's ``estimateEffect``).
+:func:`aggregate_topic_shares` (point estimates),
+:func:`topic_shares` (bootstrap intervals that resample the units inside each
+group with the fitted model held fixed) or :func:`topic_prevalence`
+(token-weighted shares with intervals that refit the model on resampled
+documents, so that they include the model's own uncertainty).
 
 Topics are put in a deterministic order (by prevalence in the fitted data,
 ties broken by their first top term) and labelled ``"T01: 核酸 / 检测 / 隔离"``.
@@ -13,12 +15,15 @@ ties broken by their first top term) and labelled ``"T01: 核酸 / 检测 / 隔�
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable, Iterable, Sequence
 
 import numpy as np
 import pandas as pd
-from sklearn.base import BaseEstimator, TransformerMixin
+from scipy.optimize import linear_sum_assignment
+from sklearn.base import BaseEstimator, TransformerMixin, clone
 from sklearn.decomposition import NMF, LatentDirichletAllocation
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
 from sklearn.utils.validation import check_is_fitted
 
@@ -301,6 +306,7 @@ def aggregate_topic_shares(
     by: str | Sequence[str] = "doc_id",
     *,
     topics: Sequence[str] | None = None,
+    weight=None,
 ) -> pd.DataFrame:
     """Mean topic proportion of the units in each group (no uncertainty).
 
@@ -317,6 +323,13 @@ def aggregate_topic_shares(
         Group columns, e.g. ``"doc_id"``, ``"city_en"``, ``["city_en", "date"]``.
     topics : list of str, optional
         Column names when *doc_topic* is an array (default ``T01``...).
+    weight : None, "tokens", str or array-like, optional
+        None (default): the unweighted mean over units. ``"tokens"``: each
+        unit weighs its number of words (``len`` of the
+        :class:`~discourse.analysis.vocab.TokenFilter`-ed ``tokens`` column),
+        ``Σ n·θ / Σ n``, so a three-word heading does not count like an
+        80-word paragraph. A column name or an array of per-unit weights
+        works the same way.
 
     Returns
     -------
@@ -334,7 +347,7 @@ def aggregate_topic_shares(
     2      b   T01    1.0        1
     3      b   T02    0.0        1
     """
-    return topic_shares(doc_topic, units, by, topics=topics, n_boot=0)
+    return topic_shares(doc_topic, units, by, topics=topics, n_boot=0, weight=weight)
 
 
 def topic_shares(
@@ -346,16 +359,19 @@ def topic_shares(
     ci: float = 0.95,
     random_state: int | None = RANDOM_STATE,
     topics: Sequence[str] | None = None,
+    weight=None,
 ) -> pd.DataFrame:
     """Topic shares per group with percentile bootstrap confidence intervals.
 
     The share of topic *t* in a group is the mean proportion of *t* over the
-    group's units (paragraphs by default). Its uncertainty comes from
-    resampling the units *within* the group with replacement (``n_boot``
-    resamples, percentile interval; :func:`discourse.analysis.stats.bootstrap_ci`),
-    in the spirit of stm's ``estimateEffect`` (which propagates uncertainty
-    through a regression of topic proportions on covariates; here the
-    covariate is the group itself). Units without vocabulary are left out.
+    group's units (paragraphs by default), weighted by *weight* when given.
+    Its uncertainty comes from resampling the units *within* the group with
+    replacement (``n_boot`` resamples, percentile interval;
+    :func:`discourse.analysis.stats.bootstrap_ci` when unweighted). The fitted
+    model is held fixed and units are resampled, not documents: the interval
+    ignores the model's uncertainty and treats paragraphs of one document as
+    independent. For intervals that refit the model on resampled documents
+    use :func:`topic_prevalence`. Units without vocabulary are left out.
     A group with fewer than two units gets NaN bounds.
 
     Parameters
@@ -366,6 +382,8 @@ def topic_shares(
         Bootstrap resamples; 0 gives point estimates only (NaN bounds).
     ci : float, default 0.95
     random_state : int
+    weight : None, "tokens", str or array-like, optional
+        As in :func:`aggregate_topic_shares` (default None: unweighted).
 
     Returns
     -------
@@ -385,17 +403,25 @@ def topic_shares(
     True
     """
     M, names = _as_matrix(doc_topic, units, topics)
+    w_all = _unit_weights(units, weight)
     by, groups = _groups(units, by)
     rows = []
     rng = np.random.default_rng(random_state)
     for key, idx in groups.items():
         key = key if isinstance(key, tuple) else (key,)
         sub = M[idx]
-        sub = sub[sub.sum(axis=1) > 0]
+        keep = sub.sum(axis=1) > 0
+        sub = sub[keep]
         n = sub.shape[0]
-        share = sub.mean(axis=0) if n else np.full(M.shape[1], np.nan)
-        if n_boot:
-            lo, hi = bootstrap_ci(sub, n_boot=n_boot, ci=ci, random_state=rng)
+        if w_all is None:
+            share = sub.mean(axis=0) if n else np.full(M.shape[1], np.nan)
+            if n_boot:
+                lo, hi = bootstrap_ci(sub, n_boot=n_boot, ci=ci, random_state=rng)
+        else:
+            w = w_all[idx][keep]
+            share = _weighted_share(sub, w)
+            if n_boot:
+                lo, hi = _weighted_bootstrap(sub, w, n_boot, ci, rng)
         for j, name in enumerate(names):
             row = [*key, name, float(share[j])]
             if n_boot:
@@ -407,6 +433,308 @@ def topic_shares(
         if isinstance(units[b].dtype, pd.CategoricalDtype):
             out[b] = out[b].astype(units[b].dtype)
     return out
+
+
+def _unit_weights(units: pd.DataFrame, weight) -> np.ndarray | None:
+    """Per-unit weights: None, ``"tokens"`` (words per unit), a column or an array."""
+    if weight is None:
+        return None
+    if isinstance(weight, str):
+        if weight == "tokens":
+            flt = TokenFilter()
+            w = np.array([len(flt(t)) for t in token_lists(units)], dtype=np.float64)
+        elif weight in units.columns:
+            w = pd.to_numeric(units[weight], errors="raise").to_numpy(dtype=np.float64)
+        else:
+            raise KeyError(f"weight {weight!r} is neither 'tokens' nor a column of the units table")
+    else:
+        w = np.asarray(weight, dtype=np.float64)
+        if w.shape != (len(units),):
+            raise ValueError(f"weight has shape {w.shape}, expected ({len(units)},)")
+    if not np.isfinite(w).all() or (w < 0).any():
+        raise ValueError("weights must be finite and non-negative")
+    return w
+
+
+def _weighted_share(sub: np.ndarray, w: np.ndarray) -> np.ndarray:
+    total = w.sum()
+    if sub.shape[0] == 0 or total <= 0:
+        return np.full(sub.shape[1], np.nan)
+    return (w @ sub) / total
+
+
+def _weighted_bootstrap(sub, w, n_boot, ci, rng):
+    k = sub.shape[1]
+    n = sub.shape[0]
+    if n < 2:
+        return np.full(k, np.nan), np.full(k, np.nan)
+    reps = np.empty((n_boot, k))
+    for b in range(n_boot):
+        i = rng.integers(0, n, size=n)
+        reps[b] = _weighted_share(sub[i], w[i])
+    a = (1 - ci) / 2
+    return np.nanquantile(reps, a, axis=0), np.nanquantile(reps, 1 - a, axis=0)
+
+
+def _cosine_matched(H_ref: np.ndarray, terms_ref, H_new: np.ndarray, terms_new):
+    """Hungarian matching of new topics to reference topics on term-weight cosine.
+
+    Cosines are taken in the union vocabulary (a term missing from one fit
+    has weight 0 there). Returns ``cols`` (new topic matched to each
+    reference topic) and the matched similarities.
+    """
+    pos = {t: i for i, t in enumerate(terms_ref)}
+    j_new = np.array([k for k, t in enumerate(terms_new) if t in pos], dtype=int)
+    j_ref = np.array([pos[terms_new[k]] for k in j_new], dtype=int)
+    dots = H_ref[:, j_ref] @ H_new[:, j_new].T
+    norms = np.linalg.norm(H_ref, axis=1)[:, None] * np.linalg.norm(H_new, axis=1)[None, :]
+    S = np.divide(dots, norms, out=np.zeros_like(dots), where=norms > 0)
+    rows, cols = linear_sum_assignment(S, maximize=True)
+    order = np.argsort(rows)
+    return cols[order], S[rows[order], cols[order]]
+
+
+def _group_shares(theta: np.ndarray, w: np.ndarray, codes: np.ndarray, n_groups: int):
+    """Σ w θ / Σ w per group over units with a non-empty θ row."""
+    w = w * (theta.sum(axis=1) > 0)
+    den = np.bincount(codes, weights=w, minlength=n_groups)
+    num = np.stack([np.bincount(codes, weights=w * theta[:, t], minlength=n_groups)
+                    for t in range(theta.shape[1])], axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return num / den[:, None]
+
+
+def topic_prevalence(
+    units: pd.DataFrame,
+    model,
+    by: str | Sequence[str],
+    *,
+    weight: str | None = "tokens",
+    n_refits: int = 50,
+    cluster: str = "doc_id",
+    min_docs: int = 5,
+    ci: float = 0.95,
+    min_similarity: float = 0.5,
+    tokens_col: str = "tokens",
+    random_state: int | None = RANDOM_STATE,
+    return_replicates: bool = False,
+):
+    """Topic prevalence per group with intervals that refit the topic model.
+
+    **Estimate.** The reference model's share of topic *t* in group *g*:
+    ``Σ_u n_u θ_ut / Σ_u n_u`` over the group's units with some vocabulary,
+    where ``θ_u`` is the unit's topic proportions and ``n_u`` its number of
+    tokens in the model's vocabulary (``weight="tokens"``; a column name
+    gives other weights, ``None`` the unweighted mean of :func:`topic_shares`).
+
+    **Interval.** ``n_refits`` times: draw documents (the *cluster* column)
+    with replacement, within each group when the groups are constant within
+    documents (so each group keeps its number of documents; otherwise from
+    all documents); refit a clone of the model on the units of the drawn
+    documents; match its topics to the reference topics by the Hungarian
+    algorithm (:func:`scipy.optimize.linear_sum_assignment`) on the cosine
+    similarity of their topic-term weights; recompute the group shares with
+    the refit's θ and weights. The interval is the percentile interval of
+    those shares. It therefore includes the sampling of documents and the
+    instability of the fitted topics (a topic that comes out differently
+    each time widens its own interval), not only the sampling of paragraphs
+    under a fixed model as :func:`topic_shares` does.
+
+    What this is not: stm's ``estimateEffect`` with the "method of
+    composition" (Roberts, Stewart & Tingley 2019, "stm: An R package for
+    structural topic models", J. Statistical Software 91(2), section 3.5)
+    draws θ from the variational posterior of *one* fitted model and
+    regresses each draw on covariates, propagating the uncertainty of θ
+    given the topics. Here the topics themselves are re-estimated (NMF has
+    no posterior to sample from), matched, and the documents resampled: a
+    bootstrap approximation that captures between-fit variation and
+    document sampling, but not the within-fit uncertainty of θ, and whose
+    matching can pair a topic that did not reappear with its closest
+    stand-in. ``match_similarity`` reports how well each topic reappears;
+    topics with a median below ``min_similarity`` are flagged unstable and
+    their intervals should be read as the spread of different topics.
+
+    Parameters
+    ----------
+    units : DataFrame
+        Modelling units with *tokens_col*, the *by* columns and *cluster*.
+    model : TopicModel or callable
+        A fitted :class:`TopicModel` (the reference; fitted on *units*), an
+        unfitted one (fitted on *units* here), or a factory
+        ``f(random_state) -> unfitted TopicModel``. Refits use
+        :func:`sklearn.base.clone` (or the factory) with the same
+        parameters; with the default ``init="nndsvda"`` they are
+        deterministic given the resample.
+    by : str or list of str
+        Group columns (e.g. ``"year"``, ``["year", "level"]``).
+    weight : "tokens", str or None, default "tokens"
+    n_refits : int, default 50
+    cluster : str, default "doc_id"
+        The resampled unit (documents; a place column for place-level claims).
+    min_docs : int, default 5
+        Groups with fewer distinct clusters get no interval (NaN bounds and
+        a ``note`` saying why): a percentile interval from so few documents
+        has too few distinct resamples to mean anything.
+    ci : float, default 0.95
+    min_similarity : float, default 0.5
+        Median matched cosine below which a topic is flagged ``stable=False``.
+    tokens_col : str, default "tokens"
+    random_state : int
+    return_replicates : bool, default False
+        Also return the long table of refit shares
+        (``refit, *by, topic, share, similarity``).
+
+    Returns
+    -------
+    DataFrame
+        ``*by, topic, label, share, ci_low, ci_high, n_docs, n_units,
+        n_tokens, match_similarity, stable, n_refits, note`` sorted by group
+        then topic; ``note`` is NA or the reason for a missing interval.
+        With ``return_replicates=True`` a tuple (table, replicates).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> a, b = ["核酸", "检测", "筛查"], ["疫苗", "接种", "加强"]
+    >>> rows = [{"doc_id": f"d{i}", "year": 2020 + i % 2, "tokens": (a if j % 2 else b) * (1 + j)}
+    ...         for i in range(12) for j in range(3)]
+    >>> units = pd.DataFrame(rows)
+    >>> tab = topic_prevalence(units, TopicModel(n_components=2), "year", n_refits=5)
+    >>> tab[["year", "topic", "n_docs"]].values.tolist()[:2]
+    [[2020, 'T01', 6], [2020, 'T02', 6]]
+    >>> bool((tab.ci_low <= tab.share + 1e-9).all())
+    True
+    """
+    if not isinstance(units, pd.DataFrame):
+        raise TypeError("units must be a DataFrame with tokens, group and cluster columns")
+    if cluster not in units.columns:
+        raise KeyError(f"units table has no cluster column {cluster!r}")
+    if not 0 < ci < 1:
+        raise ValueError(f"ci must be in (0, 1), got {ci}")
+    if n_refits < 0:
+        raise ValueError(f"n_refits must be >= 0, got {n_refits}")
+    docs = list(token_lists(units, tokens_col))
+    by_cols, groups = _groups(units, by)
+    keys = list(groups)
+    codes = np.empty(len(units), dtype=np.int64)
+    for g, key in enumerate(keys):
+        codes[groups[key]] = g
+    G = len(keys)
+
+    # reference model
+    if isinstance(model, BaseEstimator):
+        if hasattr(model, "model_"):
+            ref = model
+        else:
+            ref = clone(model).fit(docs)
+
+        def make(seed):
+            return clone(ref).set_params(random_state=int(seed))
+    elif callable(model):
+        ref = model(random_state).fit(docs)
+        make = model
+    else:
+        raise TypeError(f"model must be a TopicModel or a factory, got {type(model).__name__}")
+
+    # token counts over the full vocabulary once; any fit's vocabulary is a subset
+    counter = CountVectorizer(analyzer=ref.vectorizer_.analyzer, lowercase=False)
+    C = counter.fit_transform(docs).tocsc()
+    full_pos = {t: i for i, t in enumerate(counter.get_feature_names_out())}
+
+    def vocab_tokens(rows, terms) -> np.ndarray:
+        cols = [full_pos[t] for t in terms if t in full_pos]
+        return np.asarray(C[:, cols].sum(axis=1)).ravel()[rows] if len(rows) else np.zeros(0)
+
+    all_rows = np.arange(len(units))
+    if weight == "tokens":
+        w_ref = vocab_tokens(all_rows, ref.terms_).astype(np.float64)
+    else:
+        w_ref = _unit_weights(units, weight)
+        if w_ref is None:
+            w_ref = np.ones(len(units))
+    theta_ref = _normalize_rows(ref.transform(docs))
+    estimate = _group_shares(theta_ref, w_ref, codes, G)
+    nonempty = theta_ref.sum(axis=1) > 0
+
+    clusters = units[cluster].astype(str).to_numpy()
+    n_docs = np.array([len(set(clusters[groups[k]])) for k in keys])
+    n_units = np.bincount(codes, weights=nonempty.astype(float), minlength=G).astype(int)
+    n_tok = np.bincount(codes, weights=w_ref * nonempty, minlength=G)
+
+    # resampling plan: clusters within strata (groups) when groups are doc-level
+    cl_codes, cl_names = pd.factorize(clusters, sort=True)
+    rows_of = pd.Series(np.arange(len(units))).groupby(cl_codes).apply(np.asarray).to_dict()
+    per_cluster_groups = pd.Series(codes).groupby(cl_codes).nunique()
+    stratified = bool((per_cluster_groups <= 1).all())
+    if stratified:
+        strata = [np.unique(cl_codes[groups[k]]) for k in keys]
+    else:
+        strata = [np.arange(len(cl_names))]
+
+    rng = np.random.default_rng(random_state)
+    seeds = rng.integers(0, 2**31 - 1, size=n_refits)
+    K = ref.n_components
+    reps = np.full((n_refits, G, K), np.nan)
+    sims = np.full((n_refits, K), np.nan)
+    for r in range(n_refits):
+        drawn = np.concatenate([st[rng.integers(0, len(st), size=len(st))] for st in strata])
+        idx = np.concatenate([rows_of[c] for c in drawn])
+        sub_docs = [docs[i] for i in idx]
+        fit = make(seeds[r])
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            W = _normalize_rows(fit.fit_transform(sub_docs))
+        cols, sim = _cosine_matched(ref.components_, list(ref.terms_), fit.components_,
+                                    list(fit.terms_))
+        sims[r] = sim
+        theta = W[:, cols]
+        if weight == "tokens":
+            w = vocab_tokens(idx, fit.terms_).astype(np.float64)
+        else:
+            w = w_ref[idx]
+        reps[r] = _group_shares(theta, w, codes[idx], G)
+
+    a = (1 - ci) / 2
+    med_sim = np.nanmedian(sims, axis=0) if n_refits else np.full(K, np.nan)
+    rows = []
+    for g, key in enumerate(keys):
+        key = key if isinstance(key, tuple) else (key,)
+        enough = n_docs[g] >= min_docs
+        for t in range(K):
+            vals = reps[:, g, t]
+            vals = vals[np.isfinite(vals)]
+            if not n_refits:
+                lo = hi = np.nan
+                note = "no refits requested"
+            elif not enough:
+                lo = hi = np.nan
+                note = f"no interval: {n_docs[g]} {cluster} value(s), fewer than min_docs={min_docs}"
+            elif len(vals) < 2:
+                lo = hi = np.nan
+                note = "no interval: the group had no vocabulary in the refits"
+            else:
+                lo, hi = np.quantile(vals, a), np.quantile(vals, 1 - a)
+                note = pd.NA
+            rows.append([*key, ref.topic_ids_[t], ref.labels_[t], float(estimate[g, t]),
+                         float(lo), float(hi), int(n_docs[g]), int(n_units[g]), float(n_tok[g]),
+                         float(med_sim[t]), bool(med_sim[t] >= min_similarity), int(len(vals)), note])
+    cols_out = [*by_cols, "topic", "label", "share", "ci_low", "ci_high", "n_docs", "n_units",
+                "n_tokens", "match_similarity", "stable", "n_refits", "note"]
+    out = pd.DataFrame(rows, columns=cols_out)
+    out["note"] = out["note"].astype("string")
+    for b in by_cols:
+        if isinstance(units[b].dtype, pd.CategoricalDtype):
+            out[b] = out[b].astype(units[b].dtype)
+    if not return_replicates:
+        return out
+    rep_rows = []
+    for r in range(n_refits):
+        for g, key in enumerate(keys):
+            key = key if isinstance(key, tuple) else (key,)
+            for t in range(K):
+                rep_rows.append([r, *key, ref.topic_ids_[t], float(reps[r, g, t]), float(sims[r, t])])
+    replicates = pd.DataFrame(rep_rows, columns=["refit", *by_cols, "topic", "share", "similarity"])
+    return out, replicates
 
 
 # -- topic table ----------------------------------------------------------
@@ -489,4 +817,10 @@ def topic_table(
     return pd.DataFrame(rows)
 
 
-__all__ = ["TopicModel", "aggregate_topic_shares", "topic_shares", "topic_table"]
+__all__ = [
+    "TopicModel",
+    "aggregate_topic_shares",
+    "topic_shares",
+    "topic_prevalence",
+    "topic_table",
+]
