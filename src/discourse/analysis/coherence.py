@@ -21,9 +21,12 @@
   algorithm (:func:`scipy.optimize.linear_sum_assignment`) on the similarity
   of their top-n term lists (Jaccard or rank-biased overlap) and averages the
   matched similarities (Greene, O'Callaghan & Cunningham 2014).
-* :func:`choose_k` fits ``n_restarts`` models per k (random initialisation,
-  seeds drawn from ``random_state``) and tabulates mean and SD of coherence
-  and of pairwise stability.
+* :class:`KSelector` / :func:`choose_k` fit ``n_restarts`` models per k
+  (random initialisation, seeds drawn from ``random_state``), score each by
+  NPMI, held-out reconstruction error (:func:`heldout_error`) and stability,
+  choose k by the one-SE rule on mean NPMI, report how often each k wins
+  when the restarts are bootstrapped, and keep the winning fit itself as
+  the reference model.
 """
 
 from __future__ import annotations
@@ -35,6 +38,7 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 import pandas as pd
 from scipy.optimize import linear_sum_assignment
+from sklearn.base import BaseEstimator
 from sklearn.exceptions import ConvergenceWarning
 
 from discourse.config import RANDOM_STATE
@@ -246,94 +250,332 @@ def topic_agreement(
     return float(S[rows, cols].mean())
 
 
+def _top_lists(tm, n_top: int) -> list[list[str]]:
+    top = tm.top_terms(n_top)
+    return [g.term.tolist() for _, g in top.groupby("topic", sort=True)]
+
+
+def _fit_quiet(tm, docs) -> bool:
+    """Fit; return True when NMF/LDA stopped at max_iter (warning recorded, not shown)."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ConvergenceWarning)
+        tm.fit(docs)
+    return any(issubclass(w.category, ConvergenceWarning) for w in caught)
+
+
+def heldout_error(model, train, test) -> float:
+    """Relative Frobenius reconstruction error of held-out units.
+
+    *model* (an unfitted :class:`~discourse.analysis.topics.TopicModel`, NMF)
+    is fitted on *train*; the held-out TF-IDF matrix ``X`` (train vocabulary
+    and idf; unseen terms dropped) is projected on the fitted topics,
+    ``W = NMF.transform(X)`` with the topic-term matrix ``H`` fixed, and the
+    error is ``||X - W H||_F / ||X||_F`` (0 = perfect, 1 = nothing explained).
+
+    Examples
+    --------
+    >>> from discourse.analysis.topics import TopicModel
+    >>> docs = [["核酸", "检测"], ["疫苗", "接种"]] * 4
+    >>> round(heldout_error(TopicModel(n_components=2), docs[:6], docs[6:]), 3)
+    0.0
+    """
+    if getattr(model, "method", "nmf") != "nmf":
+        raise ValueError("held-out reconstruction error is defined for NMF models")
+    _fit_quiet(model, train)
+    X = model.vectorizer_.transform(token_lists(test))
+    W = model.model_.transform(X)
+    R = X - W @ model.model_.components_
+    norm = float(np.sqrt(X.multiply(X).sum()))
+    if norm == 0:
+        return float("nan")
+    return float(np.linalg.norm(np.asarray(R)) / norm)
+
+
+def _one_se_choice(ks: np.ndarray, means: np.ndarray, ses: np.ndarray, larger_better: bool) -> int:
+    """Smallest k whose mean is within one SE (of the best k) of the best mean."""
+    sign = 1.0 if larger_better else -1.0
+    m = sign * means
+    best = int(np.nanargmax(m))
+    se = ses[best] if np.isfinite(ses[best]) else 0.0
+    ok = m >= m[best] - se - 1e-12
+    return int(ks[np.flatnonzero(ok)[0]])
+
+
+class KSelector(BaseEstimator):
+    """Choose the number of topics from many restarts (scikit-learn style).
+
+    For each k in *ks* and each of ``n_restarts`` seeds (the same seeds for
+    every k), a :class:`~discourse.analysis.topics.TopicModel` is fitted on
+    all units (NMF with ``init="random"`` so that restarts differ; LDA is
+    random by nature) and scored by
+
+    * ``coherence``: mean NPMI of its topics' top words over the units
+      (:func:`npmi_coherence`);
+    * ``heldout_error``: mean over ``n_folds`` folds of the units
+      (:class:`sklearn.model_selection.KFold`, shuffled with *random_state*,
+      the same folds for every fit) of :func:`heldout_error` for a model with
+      the same k, seed and initialisation fitted on the other folds (NMF
+      only; NaN for LDA or ``n_folds=0``);
+    * ``stability``: mean :func:`topic_agreement` of its top words with the
+      other restarts at the same k.
+
+    **Rule for k** (``criterion="coherence"``, the default): the one-SE rule
+    (Breiman et al. 1984; Hastie, Tibshirani & Friedman 2009, section 7.10):
+    the *smallest* k whose mean coherence over restarts is at least the best
+    mean minus one standard error (SD / sqrt(n_restarts)) of that best k.
+    ``criterion="heldout"`` applies the same rule to the lowest mean
+    held-out error. The stability of the choice is reported by bootstrapping
+    the restarts: ``n_boot`` times, ``n_restarts`` seeds are drawn with
+    replacement (the same draw for every k) and the rule is applied again;
+    ``win_freq`` is the share of draws in which each k is chosen.
+    ``n_restart_wins`` counts the seeds whose own coherence is highest at
+    that k.
+
+    The reference model :attr:`best_fit_` is one of the scored fits: at the
+    chosen k, the restart with the highest coherence (ties: first seed),
+    fitted on all units with that seed and initialisation.
+
+    Parameters
+    ----------
+    ks : iterable of int
+    n_restarts : int, default 20
+    n_top : int, default 10
+    method : {"nmf", "lda"}
+    window : int, default 10
+    measure : {"jaccard", "rbo"}
+    n_folds : int, default 3
+        Folds for the held-out error; 0 skips it.
+    criterion : {"coherence", "heldout"}
+    n_boot : int, default 1000
+    random_state : int
+    model_params : dict, optional
+        Passed to :class:`~discourse.analysis.topics.TopicModel` (``min_df``,
+        ``stop_words`` ...); for NMF ``init="random"`` and ``max_iter=2000``
+        unless given.
+
+    Attributes
+    ----------
+    scores_ : DataFrame
+        One row per (k, restart): ``k, restart, seed, coherence,
+        heldout_error, stability, reconstruction_err, converged``.
+    summary_ : DataFrame
+        One row per k (see :func:`choose_k`).
+    k_ : int
+        The chosen k.
+    best_fit_ : TopicModel
+        The scored fit at ``k_`` with the highest coherence.
+    best_restart_ : int
+    seeds_ : ndarray
+
+    Examples
+    --------
+    >>> docs = [["核酸", "检测", "筛查"], ["疫苗", "接种", "加强"]] * 4
+    >>> sel = KSelector(ks=[2, 3], n_restarts=2, n_top=3, n_folds=2, n_boot=50).fit(docs)
+    >>> sel.scores_.shape[0], sel.k_ in (2, 3), sel.best_fit_.n_components == sel.k_
+    (4, True, True)
+    """
+
+    def __init__(
+        self,
+        *,
+        ks: Iterable[int] = range(4, 21, 4),
+        n_restarts: int = 20,
+        n_top: int = 10,
+        method: str = "nmf",
+        window: int = 10,
+        measure: str = "jaccard",
+        n_folds: int = 3,
+        criterion: str = "coherence",
+        n_boot: int = 1000,
+        random_state: int | None = RANDOM_STATE,
+        model_params: dict | None = None,
+    ) -> None:
+        self.ks = ks
+        self.n_restarts = n_restarts
+        self.n_top = n_top
+        self.method = method
+        self.window = window
+        self.measure = measure
+        self.n_folds = n_folds
+        self.criterion = criterion
+        self.n_boot = n_boot
+        self.random_state = random_state
+        self.model_params = model_params
+
+    def _params(self) -> dict:
+        params = dict(self.model_params or {})
+        if self.method == "nmf":
+            params.setdefault("init", "random")
+            params.setdefault("max_iter", 2000)
+        return params
+
+    def fit(self, units_tokens, y=None) -> KSelector:
+        """Score every (k, restart) on the units' token lists."""
+        from sklearn.model_selection import KFold
+
+        from discourse.analysis.topics import TopicModel  # local: topics imports stats only
+
+        ks = [int(k) for k in self.ks]
+        if not ks:
+            raise ValueError("ks is empty")
+        if self.n_restarts < 1:
+            raise ValueError(f"n_restarts must be >= 1, got {self.n_restarts}")
+        if self.criterion not in ("coherence", "heldout"):
+            raise ValueError(f"criterion must be 'coherence' or 'heldout', got {self.criterion!r}")
+        if self.criterion == "heldout" and (self.method != "nmf" or not self.n_folds):
+            raise ValueError("criterion='heldout' needs method='nmf' and n_folds >= 2")
+        params = self._params()
+        flt = TokenFilter(params.get("stop_words"))
+        texts = [flt(t) for t in token_lists(units_tokens)]
+        rng = np.random.default_rng(self.random_state)
+        seeds = rng.integers(0, 2**31 - 1, size=self.n_restarts)
+        folds = []
+        if self.method == "nmf" and self.n_folds:
+            if self.n_folds < 2:
+                raise ValueError(f"n_folds must be 0 or >= 2, got {self.n_folds}")
+            kf = KFold(n_splits=self.n_folds, shuffle=True, random_state=int(rng.integers(2**31 - 1)))
+            folds = list(kf.split(np.arange(len(texts))))
+        rows, best, pairs = [], {}, {}
+        for k in ks:
+            runs = []
+            for r, seed in enumerate(seeds):
+                tm = TopicModel(n_components=k, method=self.method, random_state=int(seed), **params)
+                unconverged = _fit_quiet(tm, texts)
+                terms = _top_lists(tm, self.n_top)
+                runs.append(terms)
+                coh = float(np.mean(npmi_coherence(terms, texts, window=self.window)))
+                errs = [
+                    heldout_error(
+                        TopicModel(n_components=k, method=self.method, random_state=int(seed), **params),
+                        [texts[i] for i in tr], [texts[i] for i in te],
+                    )
+                    for tr, te in folds
+                ]
+                rows.append({
+                    "k": k, "restart": r, "seed": int(seed), "coherence": coh,
+                    "heldout_error": float(np.mean(errs)) if errs else float("nan"),
+                    "stability": float("nan"),
+                    "reconstruction_err": tm.reconstruction_err_ if tm.reconstruction_err_ is not None
+                    else float("nan"),
+                    "converged": not unconverged,
+                })
+                if k not in best or coh > best[k][0]:
+                    best[k] = (coh, r, tm)
+            base = len(rows) - len(runs)
+            for i in range(len(runs)):
+                others = [topic_agreement(runs[i], runs[j], self.measure)
+                          for j in range(len(runs)) if j != i]
+                rows[base + i]["stability"] = float(np.mean(others)) if others else float("nan")
+            pairs[k] = [topic_agreement(a, b, self.measure)
+                        for a, b in itertools.combinations(runs, 2)]
+        self.scores_ = pd.DataFrame(rows)
+        self.seeds_ = seeds
+        self.summary_ = self._summarise(ks, pairs, rng)
+        self.k_ = int(self.summary_.loc[self.summary_.chosen, "k"].iloc[0])
+        self.best_restart_ = int(best[self.k_][1])
+        self.best_fit_ = best[self.k_][2]
+        return self
+
+    def _summarise(self, ks, pairs, rng) -> pd.DataFrame:
+        sc = self.scores_
+        R = self.n_restarts
+        crit = "coherence" if self.criterion == "coherence" else "heldout_error"
+        larger = self.criterion == "coherence"
+        M = np.vstack([sc.loc[sc.k == k, crit].to_numpy() for k in ks])  # (K, R)
+        karr = np.asarray(ks)
+
+        def rule(mat: np.ndarray) -> int:
+            means = mat.mean(axis=1)
+            ses = mat.std(axis=1, ddof=1) / np.sqrt(mat.shape[1]) if mat.shape[1] > 1 \
+                else np.zeros(len(ks))
+            return _one_se_choice(karr, means, ses, larger)
+
+        chosen = rule(M)
+        wins = np.zeros(len(ks))
+        for _ in range(self.n_boot):
+            draw = rng.integers(0, R, size=R)
+            wins[ks.index(rule(M[:, draw]))] += 1
+        C = np.vstack([sc.loc[sc.k == k, "coherence"].to_numpy() for k in ks])
+        per_restart = karr[np.argmax(C, axis=0)]  # first (smallest) k on ties
+        out = []
+        for i, k in enumerate(ks):
+            g = sc[sc.k == k]
+            agree = pairs.get(k, [])
+            coh = g.coherence.to_numpy()
+            err = g.heldout_error.to_numpy()
+            out.append({
+                "k": k,
+                "coherence_mean": float(coh.mean()),
+                "coherence_sd": float(coh.std(ddof=1)) if R > 1 else float("nan"),
+                "stability_mean": float(np.mean(agree)) if agree else float("nan"),
+                "stability_sd": float(np.std(agree, ddof=1)) if len(agree) > 1 else float("nan"),
+                "n_restarts": int(R),
+                "n_unconverged": int((~g.converged).sum()),
+                "coherence_se": float(coh.std(ddof=1) / np.sqrt(R)) if R > 1 else float("nan"),
+                "heldout_error_mean": float(np.mean(err)) if np.isfinite(err).any() else float("nan"),
+                "heldout_error_sd": float(np.std(err, ddof=1)) if R > 1 and np.isfinite(err).all()
+                else float("nan"),
+                "n_restart_wins": int((per_restart == k).sum()),
+                "win_freq": float(wins[i] / self.n_boot) if self.n_boot else float("nan"),
+                "chosen": bool(k == chosen),
+            })
+        return pd.DataFrame(out)
+
+
 def choose_k(
     units_tokens,
     ks: Iterable[int] = range(4, 21, 4),
     *,
-    n_restarts: int = 5,
+    n_restarts: int = 20,
     n_top: int = 10,
     method: str = "nmf",
     window: int = 10,
     measure: str = "jaccard",
     random_state: int | None = RANDOM_STATE,
+    n_folds: int = 3,
+    criterion: str = "coherence",
+    n_boot: int = 1000,
+    return_selector: bool = False,
     **model_params,
-) -> pd.DataFrame:
-    """Coherence and stability of topic models for each candidate k.
-
-    For each k, ``n_restarts`` :class:`~discourse.analysis.topics.TopicModel` fits are
-    made with different seeds (NMF with ``init="random"`` so that restarts
-    differ; LDA is random by nature). Each run's coherence is the mean NPMI
-    of its topics over the units' words; stability is the
-    :func:`topic_agreement` of every pair of runs.
+):
+    """Coherence, held-out error and stability for each candidate k (see :class:`KSelector`).
 
     Parameters
     ----------
     units_tokens : DataFrame with ``tokens`` or list of token lists
     ks : iterable of int
-    n_restarts : int, default 5
-    n_top : int, default 10
-        Top terms per topic for both coherence and stability.
-    method : {"nmf", "lda"}
-    window : int, default 10
-    measure : {"jaccard", "rbo"}
-    random_state : int
-        Seeds of the restarts are drawn from it.
+    n_restarts : int, default 20
+        Seeds per k (the choice of k is unstable with few restarts).
+    n_top, method, window, measure, random_state, n_folds, criterion, n_boot
+        As in :class:`KSelector`.
+    return_selector : bool, default False
+        Return the fitted :class:`KSelector` (with ``scores_`` per restart,
+        ``k_`` and ``best_fit_``) instead of its summary table.
     **model_params
         Passed to :class:`~discourse.analysis.topics.TopicModel` (``min_df`` ...).
 
     Returns
     -------
-    DataFrame
-        ``k, coherence_mean, coherence_sd, stability_mean, stability_sd,
-        n_restarts, n_unconverged`` (SD with ddof=1 over runs / over run
-        pairs; ``n_unconverged`` restarts stopped at ``max_iter``, 2,000 for
-        NMF unless given).
+    DataFrame or KSelector
+        One row per k: ``k, coherence_mean, coherence_sd, stability_mean,
+        stability_sd, n_restarts, n_unconverged`` (SD with ddof=1 over
+        restarts / over restart pairs; ``n_unconverged`` restarts stopped at
+        ``max_iter``, 2,000 for NMF unless given), then ``coherence_se,
+        heldout_error_mean, heldout_error_sd, n_restart_wins, win_freq,
+        chosen`` (the k of the one-SE rule).
 
     Examples
     --------
     >>> docs = [["核酸", "检测", "筛查"], ["疫苗", "接种", "加强"]] * 4
-    >>> choose_k(docs, ks=[2], n_restarts=2, n_top=3).k.tolist()
+    >>> choose_k(docs, ks=[2], n_restarts=2, n_top=3, n_boot=10).k.tolist()
     [2]
     """
-    from discourse.analysis.topics import TopicModel  # local: topics imports stats only
-
-    docs = token_lists(units_tokens)
-    flt = TokenFilter(model_params.get("stop_words"))
-    texts = [flt(t) for t in docs]
-    seeds = np.random.default_rng(random_state).integers(0, 2**31 - 1, size=n_restarts)
-    rows = []
-    for k in ks:
-        runs, cohs = [], []
-        unconverged = 0
-        for seed in seeds:
-            params = dict(model_params)
-            if method == "nmf":
-                params.setdefault("init", "random")
-                params.setdefault("max_iter", 2000)
-            tm = TopicModel(n_components=int(k), method=method, random_state=int(seed), **params)
-            # A restart that stops at max_iter is counted in the table, not
-            # printed as a warning (warnings would reach notebook outputs).
-            with warnings.catch_warnings(record=True) as caught:
-                warnings.simplefilter("always", ConvergenceWarning)
-                tm.fit(texts)
-            unconverged += any(issubclass(w.category, ConvergenceWarning) for w in caught)
-            top = tm.top_terms(n_top)
-            terms = [g.term.tolist() for _, g in top.groupby("topic", sort=True)]
-            runs.append(terms)
-            cohs.append(float(np.mean(npmi_coherence(terms, texts, window=window))))
-        agree = [topic_agreement(a, b, measure) for a, b in itertools.combinations(runs, 2)]
-        rows.append(
-            {
-                "k": int(k),
-                "coherence_mean": float(np.mean(cohs)),
-                "coherence_sd": float(np.std(cohs, ddof=1)) if len(cohs) > 1 else float("nan"),
-                "stability_mean": float(np.mean(agree)) if agree else float("nan"),
-                "stability_sd": float(np.std(agree, ddof=1)) if len(agree) > 1 else float("nan"),
-                "n_restarts": int(n_restarts),
-                "n_unconverged": int(unconverged),
-            }
-        )
-    return pd.DataFrame(rows)
+    sel = KSelector(
+        ks=ks, n_restarts=n_restarts, n_top=n_top, method=method, window=window,
+        measure=measure, n_folds=n_folds, criterion=criterion, n_boot=n_boot,
+        random_state=random_state, model_params=model_params,
+    ).fit(units_tokens)
+    return sel if return_selector else sel.summary_
 
 
 __all__ = [
@@ -341,5 +583,7 @@ __all__ = [
     "npmi_coherence",
     "rank_biased_overlap",
     "topic_agreement",
+    "heldout_error",
+    "KSelector",
     "choose_k",
 ]
