@@ -34,7 +34,7 @@ def test_tokens_column_matches_tokenizer(units, tok, tmp_path):
 def test_cache_is_used_and_written_atomically(units, tok, tmp_path, monkeypatch):
     first = tokenize_units(units, tok, cache=tmp_path)
     folder = cache_mod.cache_dir(tok, tmp_path)
-    shards = list(folder.glob("*.parquet"))
+    shards = list(folder.glob("*.arrow"))
     assert len(shards) == 1 and not list(folder.glob("*.tmp"))
 
     def boom(*a, **k):
@@ -59,14 +59,14 @@ def test_only_new_texts_are_segmented(units, tok, tmp_path, monkeypatch):
     out = tokenize_units(more, tok, cache=tmp_path)
     assert seen == ["统筹疫情防控和经济社会发展"]
     assert out["tokens"].tolist() == [tok(t) for t in more["text"]]
-    assert len(list(cache_mod.cache_dir(tok, tmp_path).glob("*.parquet"))) == 2
+    assert len(list(cache_mod.cache_dir(tok, tmp_path).glob("*.arrow"))) == 2
 
 
 def test_parallel_cache_shards(tok, tmp_path, monkeypatch):
     texts = [f"第{i}段：做好核酸检测，落实四方责任。" for i in range(30)]
     monkeypatch.setattr(cache_mod, "PARALLEL_MIN_CHARS", 0)
     cold = tokenize_units(pd.DataFrame({"text": texts}), tok, n_jobs=2, cache=tmp_path)
-    assert len(list(cache_mod.cache_dir(tok, tmp_path).glob("*.parquet"))) > 1  # one shard per chunk
+    assert len(list(cache_mod.cache_dir(tok, tmp_path).glob("*.arrow"))) > 1  # one shard per chunk
     warm = tokenize_units(pd.DataFrame({"text": texts}), tok, n_jobs=2, cache=tmp_path)
     assert warm["tokens"].tolist() == cold["tokens"].tolist() == [tok(t) for t in texts]
 
@@ -82,7 +82,7 @@ def test_settings_change_the_cache_folder(tok, tmp_path):
 def test_default_cache_root_is_interim(tok, tmp_path, monkeypatch):
     monkeypatch.setattr(config, "INTERIM_DATA_DIR", tmp_path)
     tokenize_units(pd.DataFrame({"text": ["常态化疫情防控"]}), tok)
-    assert list((tmp_path / "tokens").glob("*/*.parquet"))
+    assert list((tmp_path / "tokens").glob("*/*.arrow"))
 
 
 def test_parallel_matches_serial_in_order(tok, monkeypatch):
@@ -161,3 +161,14 @@ def test_cache_after_set_params_holds_the_new_settings_tokens(tmp_path):
     reference = Tokenizer(stopwords=None, backend="jieba")  # independent backend, no cache
     fresh = tokenize_units(df, Tokenizer(stopwords=None), cache=tmp_path)  # read from the cache
     assert fresh["tokens"].tolist() == second["tokens"].tolist() == [reference(t) for t in df["text"]]
+
+
+def test_large_shard_round_trip(tmp_path):
+    # More rows than one Arrow record batch holds (64 Ki), empty token lists included.
+    texts = [f"{i}号，疫情防控" if i % 3 else f"{i}。" for i in range(70_000)]
+    tok = Tokenizer()
+    out = tokenize_units(pd.DataFrame({"text": texts}), tok, n_jobs=1, cache=tmp_path)
+    again = tokenize_units(pd.DataFrame({"text": texts}), tok, n_jobs=1, cache=tmp_path)
+    expected = [tok(t) for t in texts]
+    assert sum(not e for e in expected) > 20_000 and ["号", "疫情", "防控"] in expected
+    assert out["tokens"].tolist() == again["tokens"].tolist() == expected

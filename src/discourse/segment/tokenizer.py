@@ -704,8 +704,8 @@ class Tokenizer(BaseEstimator):
         from: every parameter, the contents of the lexicon (file or table)
         and of the stopword files used, the stopwords-iso and backend
         versions and :data:`ALGORITHM_VERSION`. When the state in memory was
-        built from another fingerprint, it is rebuilt here, so tokens made
-        after this call always match the key.
+        built from another fingerprint, it is discarded here (and rebuilt on
+        next use), so tokens made after this call always match the key.
 
         Examples
         --------
@@ -716,8 +716,10 @@ class Tokenizer(BaseEstimator):
         """
         fingerprint = self._fingerprint()
         state = self.__dict__.get("_state")
-        if state is None or state["fingerprint"] != fingerprint or not _same(state["param_values"], self._param_values()):
-            self._build_state(fingerprint)
+        if state is not None and (
+            state["fingerprint"] != fingerprint or not _same(state["param_values"], self._param_values())
+        ):
+            del self.__dict__["_state"]  # stale: rebuilt from the current fingerprint on next use
         return hashlib.sha256(fingerprint.encode("utf-8")).hexdigest()
 
 
