@@ -9,9 +9,13 @@ import numpy as np
 import pytest
 
 from discourse import config
+from discourse.analysis.topics import TopicModel
 from discourse.analysis.coherence import (
     EPSILON,
+    KSelector,
+    _one_se_choice,
     choose_k,
+    heldout_error,
     npmi_coherence,
     rank_biased_overlap,
     topic_agreement,
@@ -121,11 +125,64 @@ def _planted(n=8):
 
 
 def test_choose_k_table():
-    t = choose_k(_planted(), ks=[2, 3], n_restarts=3, n_top=5)
+    t = choose_k(_planted(), ks=[2, 3], n_restarts=3, n_top=5, n_boot=200)
     assert list(t.columns) == ["k", "coherence_mean", "coherence_sd", "stability_mean",
-                               "stability_sd", "n_restarts", "n_unconverged"]
+                               "stability_sd", "n_restarts", "n_unconverged", "coherence_se",
+                               "heldout_error_mean", "heldout_error_sd", "n_restart_wins",
+                               "win_freq", "chosen"]
     assert t.k.tolist() == [2, 3]
     # two planted topics of five words: every restart at k=2 finds the same two sets
     assert t.set_index("k").loc[2, "stability_mean"] == pytest.approx(1.0)
     assert t.set_index("k").loc[2, "coherence_mean"] > 0
-    assert t.equals(choose_k(_planted(), ks=[2, 3], n_restarts=3, n_top=5))
+    assert t.win_freq.sum() == pytest.approx(1.0) and t.chosen.sum() == 1
+    assert t.n_restart_wins.sum() == 3
+    assert t.equals(choose_k(_planted(), ks=[2, 3], n_restarts=3, n_top=5, n_boot=200))
+
+
+def test_selector_reference_model_is_one_of_the_scored_fits():
+    docs = _planted()
+    sel = KSelector(ks=[1, 2, 3], n_restarts=4, n_top=5, n_boot=100).fit(docs)
+    sc = sel.scores_
+    assert sc.shape[0] == 12 and set(sc.columns) >= {"k", "restart", "seed", "coherence",
+                                                    "heldout_error", "stability"}
+    best = sc[(sc.k == sel.k_) & (sc.restart == sel.best_restart_)].iloc[0]
+    assert best.coherence == sc[sc.k == sel.k_].coherence.max()
+    fit = sel.best_fit_
+    assert fit.n_components == sel.k_ and fit.random_state == best.seed and fit.init == "random"
+    terms = fit.top_terms(5).groupby("topic").term.apply(list).tolist()
+    assert float(np.mean(npmi_coherence(terms, docs))) == pytest.approx(best.coherence)
+    # held-out error: two planted topics are reconstructed better by k=2 than by k=1
+    e = sel.summary_.set_index("k").heldout_error_mean
+    assert e[2] < 0.7 * e[1]
+
+
+def test_one_se_rule_by_hand():
+    ks = np.array([3, 4, 5, 6])
+    means = np.array([0.10, 0.14, 0.15, 0.12])
+    ses = np.array([0.01, 0.01, 0.02, 0.01])
+    # best is k=5 (0.15, SE 0.02): k=4 (0.14 >= 0.13) is the smallest within one SE
+    assert _one_se_choice(ks, means, ses, larger_better=True) == 4
+    assert _one_se_choice(ks, means, np.zeros(4), larger_better=True) == 5
+    # for an error, lower is better
+    assert _one_se_choice(ks, np.array([0.5, 0.4, 0.39, 0.38]), np.full(4, 0.015),
+                          larger_better=False) == 5
+
+
+def test_heldout_error_by_hand():
+    from sklearn.decomposition import NMF
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    docs = _planted(n=10)
+    train, test = docs[::2], docs[1::2]
+    got = heldout_error(TopicModel(n_components=2, random_state=0), train, test)
+    # independent: the same pipeline written with scikit-learn directly
+    vec = TfidfVectorizer(analyzer=lambda t: t, lowercase=False)
+    Xtr = vec.fit_transform(train)
+    nmf = NMF(n_components=2, init="nndsvda", max_iter=500, random_state=0).fit(Xtr)
+    Xte = vec.transform(test).toarray()
+    W = nmf.transform(Xte)
+    hand = np.linalg.norm(Xte - W @ nmf.components_) / np.linalg.norm(Xte)
+    assert got == pytest.approx(hand, rel=1e-6)
+    assert 0 <= got < 0.6
+    with pytest.raises(ValueError, match="NMF"):
+        heldout_error(TopicModel(n_components=2, method="lda"), train, test)

@@ -10,7 +10,13 @@ import pandas as pd
 import pytest
 from sklearn.base import clone
 
-from discourse.analysis.topics import TopicModel, aggregate_topic_shares, topic_shares, topic_table
+from discourse.analysis.topics import (
+    TopicModel,
+    aggregate_topic_shares,
+    topic_prevalence,
+    topic_shares,
+    topic_table,
+)
 
 TESTING = ["核酸", "检测", "筛查", "采样", "阳性", "防"]  # "防": one-character word kept
 VACCINE = ["疫苗", "接种", "加强针", "老年人", "免疫"]
@@ -181,3 +187,96 @@ def test_runs_on_real_work_reports():
     feats = discourse_features(units, codebook=codebook_from_terms([("要", "must", "obligation")]))
     enum = feats[feats.feature == "enum_item"]["count"]
     assert enum.sum() > 0 and len(enum) == pick.shape[0]
+
+
+# -- token weighting and topic_prevalence ---------------------------------------
+def test_weighted_shares_by_hand():
+    # short units all topic 2, long units all topic 1
+    units = pd.DataFrame({"g": ["x"] * 4,
+                          "tokens": [["a"] * 80, ["b"] * 2, ["a"] * 40, ["b", "，"]]})
+    dt = np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 0.0], [0.0, 1.0]])
+    plain = aggregate_topic_shares(dt, units, "g")
+    assert plain.share.tolist() == [0.5, 0.5]
+    w = aggregate_topic_shares(dt, units, "g", weight="tokens")  # words: 80, 2, 40, 1
+    assert w.share.tolist() == pytest.approx([120 / 123, 3 / 123])
+    col = aggregate_topic_shares(dt, units.assign(n=[1, 1, 1, 7]), "g", weight="n")
+    assert col.share.tolist() == pytest.approx([0.2, 0.8])
+    t = topic_shares(dt, units, "g", weight="tokens", n_boot=200)
+    assert (t.ci_low <= t.share).all() and (t.share <= t.ci_high).all()
+    # the default stays the unweighted mean
+    assert topic_shares(dt, units, "g", n_boot=50).share.tolist() == [0.5, 0.5]
+    with pytest.raises(KeyError, match="weight"):
+        aggregate_topic_shares(dt, units, "g", weight="nope")
+
+
+@pytest.fixture(scope="module")
+def doc_units() -> pd.DataFrame:
+    """24 documents (12 per year), 4 paragraphs each; year 2021 leans to vaccines.
+
+    Paragraph lengths vary (2 to 12 words) so that weighting matters, and
+    one group ("z") has only 3 documents.
+    """
+    rng = random.Random(3)
+    rows = []
+    for d in range(24):
+        year = 2020 + d % 2
+        grp = "z" if d < 3 else ("a" if d % 2 else "b")
+        for j in range(4):
+            kind = "V" if (year == 2021 and j < 3) or (year == 2020 and j == 0) else "T"
+            n = 2 if j == 3 else 12
+            vocab = VACCINE if kind == "V" else TESTING
+            toks = [rng.choice(vocab) for _ in range(n)]
+            rows.append({"doc_id": f"d{d:02d}", "para_id": f"d{d:02d}:p{j}", "year": year,
+                         "grp": grp, "kind": kind, "tokens": toks})
+    return pd.DataFrame(rows)
+
+
+def test_topic_prevalence_estimate_is_the_token_weighted_reference_share(doc_units):
+    ref = TopicModel(n_components=2).fit(doc_units)
+    tab = topic_prevalence(doc_units, ref, "year", n_refits=20)
+    theta = ref.transform(doc_units)
+    vocab = set(ref.terms_)
+    n = np.array([sum(t in vocab for t in toks) for toks in doc_units.tokens], dtype=float)
+    for year in (2020, 2021):
+        m = (doc_units.year == year).to_numpy()
+        hand = (n[m, None] * theta[m]).sum(0) / n[m].sum()
+        got = tab[tab.year == year].share.to_numpy()
+        np.testing.assert_allclose(got, hand, rtol=1e-10)
+    assert tab.n_docs.tolist() == [12] * 4 and tab.n_units.tolist() == [48] * 4
+    assert (tab.ci_low <= tab.share + 1e-9).all() and (tab.share <= tab.ci_high + 1e-9).all()
+    assert tab.note.isna().all() and (tab.n_refits == 20).all()
+    # planted topics reappear in every refit
+    assert (tab.match_similarity > 0.9).all() and tab.stable.all()
+    assert tab.equals(topic_prevalence(doc_units, ref, "year", n_refits=20))
+
+
+def test_topic_prevalence_refits_and_small_groups(doc_units):
+    tab, reps = topic_prevalence(doc_units, TopicModel(n_components=2), "grp", n_refits=15,
+                                 return_replicates=True)
+    z = tab[tab.grp == "z"]
+    assert (z.n_docs == 3).all() and z.ci_low.isna().all()
+    assert z.note.str.contains("fewer than min_docs=5").all()
+    assert tab[tab.grp != "z"].ci_low.notna().all()
+    assert reps.shape[0] == 15 * 3 * 2 and reps.refit.nunique() == 15
+    # the refits differ from each other (documents were resampled and the model refitted)
+    assert reps[(reps.grp == "a") & (reps.topic == "T01")].share.nunique() > 1
+    # an unweighted variant exists and differs: short paragraphs are all testing
+    unw = topic_prevalence(doc_units, TopicModel(n_components=2), "year", n_refits=0, weight=None)
+    wtd = topic_prevalence(doc_units, TopicModel(n_components=2), "year", n_refits=0)
+    assert not np.allclose(unw.share, wtd.share)
+    assert (unw.note == "no refits requested").all()
+
+
+def test_hungarian_cosine_matching_recovers_a_permutation():
+    from discourse.analysis.topics import _cosine_matched
+
+    rng = np.random.default_rng(0)
+    H = rng.random((4, 6))
+    perm = np.array([2, 0, 3, 1])
+    terms = list("abcdef")
+    # the new fit lists its terms in another order and has one extra term
+    new_terms = terms[::-1] + ["g"]
+    H_new = np.hstack([H[perm][:, ::-1], np.zeros((4, 1))])
+    cols, sim = _cosine_matched(H, terms, H_new, new_terms)
+    assert (perm[cols] == np.arange(4)).all()
+    np.testing.assert_allclose(sim, 1.0)
