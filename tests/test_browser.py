@@ -243,7 +243,8 @@ def test_hostile_corpus_text_runs_nothing(browser, fixture_reports):
 # -- the study's reports (when make report has produced them) -------------------------
 def _study_pages() -> list:
     root = Path(config.REPORTS_DIR)
-    pages = sorted(root.glob("*.html")) + sorted((root / "code").glob("*.html")) if root.is_dir() else []
+    pages = (sorted(root.glob("*/*.html")) + sorted(root.glob("*/code/*.html"))) if root.is_dir() else []
+    pages = [p for p in pages if not p.parent.name.endswith("-failed") and not p.parent.parent.name.endswith("-failed")]
     if not pages:
         return [pytest.param(None, marks=pytest.mark.skip(reason=f"no reports in {root} yet (run make report)"))]
     return [pytest.param(p, id=f"{p.parent.name}/{p.name}") for p in pages]
@@ -251,11 +252,12 @@ def _study_pages() -> list:
 
 @pytest.mark.parametrize("page", _study_pages())
 def test_study_report_loads(browser, page):
-    name = ("code-" if page.parent.name == "code" else "") + page.stem
+    study = page.parent.parent.name if page.parent.name == "code" else page.parent.name
+    name = study + "-" + ("code-" if page.parent.name == "code" else "") + page.stem
     info = open_page(browser, page, SCREENSHOTS / f"{name}.png")
     assert_page_ok(info, page)
     # every figure the notebook saves must also be shown in its report
-    notebook = Path(config.NOTEBOOKS_DIR) / f"{page.stem}.ipynb"
+    notebook = Path(config.NOTEBOOKS_DIR) / study / f"{page.stem}.ipynb"
     if page.name != "index.html" and notebook.is_file():
         cells = json.loads(notebook.read_text(encoding="utf-8"))["cells"]
         sources = ["".join(c["source"]) if isinstance(c["source"], list) else c["source"]

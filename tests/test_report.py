@@ -236,20 +236,20 @@ def test_cli_reports_errors_with_exit_code(tmp_path, capsys):
 
 
 def test_cli_passes_its_arguments_to_the_runner(tmp_path, monkeypatch, capsys):
+    from discourse.study import run as study_run
+
     seen = {}
 
-    def fake_run_report(**kwargs):
-        seen.update(kwargs)
-        return report.ReportResult(notebooks=[tmp_path / "notebooks" / "01-x.ipynb"], index=tmp_path / "index.html")
+    def fake_run_all(configs, **kwargs):
+        seen.update(configs=configs, **kwargs)
+        return []
 
-    monkeypatch.setattr(report, "run_report", fake_run_report)
-    code = main(["report", "--manifest", "m.csv", "--out", str(tmp_path), "--notebooks", "nb/*.ipynb",
-                 "--columns", "doc_id=file,city_zh=地区", "--no-html"])
+    monkeypatch.setattr(study_run, "run_all", fake_run_all)
+    code = main(["report", "--config", "a.toml", "--manifest", "m.csv", "--out", str(tmp_path),
+                 "--columns", "doc_id=file", "--no-html"])
     assert code == 0
-    assert seen == {"manifest": "m.csv", "out_dir": str(tmp_path), "notebooks": "nb/*.ipynb",
-                    "columns": {"doc_id": "file", "city_zh": "地区"}, "html": False, "timeout": None}
-    out = capsys.readouterr().out
-    assert "executed  " in out and "01-x.ipynb" in out and "index.html" in out
+    assert seen["configs"] == ["a.toml"] and seen["manifest"] == "m.csv" and seen["out"] == str(tmp_path)
+    assert seen["columns"] == {"doc_id": "file"} and seen["html"] is False
 
 
 def test_unescaped_html_output_is_refused(tmp_path):

@@ -437,12 +437,34 @@ def _select(paragraphs: pd.DataFrame, cfg: StudyConfig) -> pd.DataFrame:
     from discourse.ingest.passages import PassageRule
 
     rule = PassageRule(terms=tuple(cfg.units.select_terms), window=cfg.units.select_window,
-                       version=cfg.units.select_version or "config")
+                       version=cfg.units.select_version or "config", exclude=tuple(cfg.units.select_exclude))
     marked = rule.apply(paragraphs)
     return marked[marked["selected"]].drop(columns=["selected"]).reset_index(drop=True)
 
 
-def _compute(cfg: StudyConfig, docs: pd.DataFrame, *, progress: bool, n_jobs: int | None) -> Study:
+@dataclass
+class CorpusStages:
+    """What the corpus stages (clean → units → selection → tokens) produce.
+
+    The local path (:func:`local_corpus_stages`) and a distributed one must
+    produce equal tables for the same input; the rest of :func:`prepare` is
+    shared.
+    """
+
+    documents: pd.DataFrame
+    notes: list[str]
+    audit: pd.DataFrame
+    metadata: pd.DataFrame
+    quarantine: pd.DataFrame
+    paragraphs: pd.DataFrame
+    n_all_chars: pd.Series
+    tokenizer: object
+
+
+def local_corpus_stages(
+    cfg: StudyConfig, docs: pd.DataFrame, *, progress: bool = False, n_jobs: int | None = None
+) -> CorpusStages:
+    """The corpus stages in this process (segmentation in worker processes, cached)."""
     from discourse.ingest.units import split_paragraphs
     from discourse.segment import tokenize_units
 
@@ -456,6 +478,20 @@ def _compute(cfg: StudyConfig, docs: pd.DataFrame, *, progress: bool, n_jobs: in
         paragraphs = _select(paragraphs, cfg)
     with _stage(f"segmenting {len(paragraphs)} paragraphs", progress):
         paragraphs = tokenize_units(paragraphs, tokenizer, n_jobs=n_jobs, cache=True)
+    return CorpusStages(documents, notes, cleaned.audit, cleaned.metadata, quarantine, paragraphs, n_all, tokenizer)
+
+
+def _compute(cfg: StudyConfig, docs: pd.DataFrame, *, progress: bool, n_jobs: int | None) -> Study:
+    if cfg.scale.backend == "dask":
+        from discourse.study.scale import dask_corpus_stages
+
+        stages = dask_corpus_stages(cfg, docs, progress=progress)
+    else:
+        stages = local_corpus_stages(cfg, docs, progress=progress, n_jobs=n_jobs)
+    documents, notes, paragraphs, n_all, tokenizer = (
+        stages.documents, stages.notes, stages.paragraphs, stages.n_all_chars, stages.tokenizer
+    )
+    quarantine = stages.quarantine
     ids = documents["doc_id"].astype(str)
     n_tokens = paragraphs.groupby("doc_id", observed=True)["tokens"].agg(lambda s: sum(len(t) for t in s))
     n_units = paragraphs.groupby("doc_id", observed=True).size()
@@ -492,8 +528,8 @@ def _compute(cfg: StudyConfig, docs: pd.DataFrame, *, progress: bool, n_jobs: in
         config=cfg,
         documents=documents,
         paragraphs=_join_metadata(paragraphs, documents),
-        audit=cleaned.audit,
-        metadata=cleaned.metadata,
+        audit=stages.audit,
+        metadata=stages.metadata,
         quarantine=quarantine,
         tokenizer=tokenizer,
         record=record,
@@ -708,6 +744,8 @@ def prepare_study(manifest: str | Path | None = None, *, columns: Mapping[str, s
 
 
 __all__ = [
+    "CorpusStages",
+    "local_corpus_stages",
     "Study",
     "StudyDataError",
     "UNIT_METADATA",

@@ -141,7 +141,7 @@ def effective_config_text(cfg: StudyConfig) -> str:
         f"notebooks = {_toml(cfg.notebooks.as_posix())}",
         f"run_date = {_toml(cfg.run_date)}",
     ]
-    for section in ("corpus", "compare", "units", "tokenizer", "codebook", "topics", "stats"):
+    for section in ("corpus", "compare", "units", "tokenizer", "codebook", "topics", "stats", "scale"):
         lines.append(f"\n[{section}]")
         for key, value in d[section].items():
             if value is None:

@@ -106,6 +106,7 @@ class UnitSettings:
 
     unit: str = "paragraph"
     select_terms: tuple[str, ...] = ()
+    select_exclude: tuple[str, ...] = ()
     select_window: int = 0
     select_version: str = ""
 
@@ -154,6 +155,22 @@ class StatsSettings:
 
 
 @dataclass(frozen=True)
+class ScaleSettings:
+    """Where the corpus stages run: in this process, or on a Dask cluster.
+
+    ``backend = "local"`` runs them in this process (the default);
+    ``"dask"`` runs them over partitions on a local ``distributed`` cluster
+    sized to the machine, or on the cluster at ``scheduler`` (an address
+    such as ``"tcp://10.0.0.5:8786"``) when given.
+    """
+
+    backend: str = "local"
+    scheduler: str = ""
+    n_workers: int = 0
+    partition_size: int = 200
+
+
+@dataclass(frozen=True)
 class StudyConfig:
     """A whole study, read from one TOML file (see the module docstring)."""
 
@@ -168,6 +185,7 @@ class StudyConfig:
     codebook: CodebookSettings = CodebookSettings()
     topics: TopicSettings = TopicSettings()
     stats: StatsSettings = StatsSettings()
+    scale: ScaleSettings = ScaleSettings()
     run_date: str = "2026-12-01"
     #: Set when --manifest/--columns override the file (the prose written for
     #: the file's corpus is then left out of the reports).
@@ -198,6 +216,8 @@ class StudyConfig:
             return self
         corpus = self.corpus
         if manifest is not None:
+            if not Path(manifest).is_file():
+                raise ConfigError(f"--manifest {manifest}: manifest not found")
             corpus = dataclasses.replace(corpus, manifest=Path(manifest).resolve(), root=None)
         if columns:
             corpus = dataclasses.replace(corpus, columns=dict(columns))
@@ -237,6 +257,7 @@ _SECTIONS: dict[str, type] = {
     "codebook": CodebookSettings,
     "topics": TopicSettings,
     "stats": StatsSettings,
+    "scale": ScaleSettings,
 }
 _STUDY_KEYS: tuple[str, ...] = ("name", "title", "notebooks", "run_date")
 _CHOICES: dict[tuple[str, str], tuple[str, ...]] = {
@@ -245,6 +266,7 @@ _CHOICES: dict[tuple[str, str], tuple[str, ...]] = {
     ("topics", "rule"): K_RULES,
     ("corpus", "profile"): PROFILES,
     ("tokenizer", "latin"): LATIN,
+    ("scale", "backend"): ("local", "dask"),
 }
 _PATH_KEYS: set[tuple[str, str]] = {
     ("corpus", "manifest"),
@@ -455,6 +477,7 @@ def load_config(path: str | Path | None = None) -> StudyConfig:
         codebook=CodebookSettings(**sections["codebook"]),
         topics=TopicSettings(**sections["topics"]),
         stats=StatsSettings(**sections["stats"]),
+        scale=ScaleSettings(**sections["scale"]),
     )
 
 
@@ -479,6 +502,7 @@ __all__ = [
     "CodebookSettings",
     "TopicSettings",
     "StatsSettings",
+    "ScaleSettings",
     "StudyConfig",
     "load_config",
     "bundled_configs",
