@@ -9,13 +9,16 @@ the counts beside every statistic, so a notebook cell stays one call.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterable, Sequence
 
+import numpy as np
 import pandas as pd
 
-from discourse.analysis.features import discourse_features
-from discourse.analysis.keyness import group_keyness
-from discourse.analysis.stats import group_differences
+from discourse.analysis.features import discourse_features, feature_terms
+from discourse.analysis.keyness import group_keyness, segmentation_check, substring_keyness
+from discourse.analysis.stats import cliffs_delta_ci, group_differences
+from discourse.config import RANDOM_STATE
 from discourse.segment import DIRECTIVES, gloss as default_gloss
 
 
@@ -40,13 +43,29 @@ def keyness_by_group(
     correction: str | None = "fdr_bh",
     stop_words: Iterable[str] | None = None,
     gloss: Callable[[str], str] | None = default_gloss,
+    permutation: bool | None = None,
+    doc_col: str = "doc_id",
+    cluster: str | None = None,
+    n_resamples: int = 9999,
+    alpha: float = 0.05,
+    random_state: int | None = RANDOM_STATE,
 ) -> pd.DataFrame:
     """The most over-used terms of each group against all other groups.
+
+    G² (or chi²) and the log ratio rank the terms and describe them; they
+    are not tests (tokens are not independent draws). Beside every count
+    are the documents containing the term and Gries' DP, Fisher's exact p
+    and the exact interval of the log ratio; with *permutation* the
+    document-level permutation p-value (whole documents relabelled, or
+    whole *cluster* values), BH-corrected within each group's comparison
+    over all its tested terms, and ``significant`` is that document-level
+    verdict. ``p_floor`` is the smallest p-value the design allows
+    (:func:`p_floor_note`).
 
     Parameters
     ----------
     units : pandas.DataFrame
-        Units with ``tokens`` and the group column *by*.
+        Units with ``tokens`` and the group column *by* (and *doc_col*).
     by : str
         Group column (``"label"``, ``"period"``, ``"genre"`` ...).
     groups : sequence, optional
@@ -62,12 +81,23 @@ def keyness_by_group(
         Tokens left out of both corpora.
     gloss : callable, optional
         English gloss of a term (default :func:`discourse.segment.gloss`).
+    permutation : bool, optional
+        Document-level permutation p-values; default: when *doc_col* is a
+        column of *units*. Without it, ``significant`` is the token-level
+        Fisher verdict and ``attrs["level"]`` says ``"token"``.
+    doc_col, cluster, n_resamples, alpha, random_state
+        As in :func:`discourse.analysis.keyness.group_keyness`.
 
     Returns
     -------
     pandas.DataFrame
         ``group, rank, term, gloss, freq_target, freq_reference, g2,
-        log_ratio, p_adjusted, significant``.
+        log_ratio, log_ratio_low, log_ratio_high, docs_target, n_docs_target,
+        docs_reference, n_docs_reference, dp_target, dp_reference, p_fisher,
+        p_adjusted, significant_token`` and, with permutation, ``p_perm,
+        p_perm_adjusted, p_floor, n_relabelings``; then ``significant``.
+        ``p_adjusted`` is the BH-corrected Fisher p. ``attrs["level"]`` is
+        ``"document"`` (or the cluster column) or ``"token"``.
 
     Examples
     --------
@@ -75,24 +105,155 @@ def keyness_by_group(
     ...     "tokens": [["清零"] * 4, ["清零", "防控"], ["防控"] * 3, ["防控", "清零"]]})
     >>> keyness_by_group(units, "g", min_freq=1, gloss=None)[["group", "term"]].values.tolist()
     [['a', '清零'], ['b', '防控']]
+    >>> units["doc_id"] = ["d1", "d2", "d3", "d4"]
+    >>> k = keyness_by_group(units, "g", min_freq=1, gloss=None)
+    >>> k[["group", "term", "n_relabelings", "p_floor"]].values.tolist()
+    [['a', '清零', 6, 0.3333333333333333], ['b', '防控', 6, 0.3333333333333333]]
     """
+    use_perm = doc_col in units.columns if permutation is None else bool(permutation)
     frames = []
     stat = "g2" if measure == "g2" else "chi2"
     for level in _levels(units, by, groups):
         k = group_keyness(
-            units, by, level, min_freq=min_freq, measure=measure, correction=correction, stop_words=stop_words
+            units, by, level, min_freq=min_freq, measure=measure, correction=correction, stop_words=stop_words,
+            doc_col=doc_col if doc_col in units.columns else None, permutation=use_perm, cluster=cluster,
+            n_resamples=n_resamples, alpha=alpha, random_state=random_state,
         )
+        k = k.rename(columns={"significant": "significant_token"})
+        k["significant"] = k["significant_perm"].fillna(False).astype(bool) if use_perm else k["significant_token"]
         k = k[k["direction"] == "over"]
         k = k.sort_values([stat, "term"], ascending=[False, True], kind="mergesort").head(n_terms)
         k = k.assign(group=level, rank=range(1, len(k) + 1))
         frames.append(k)
-    cols = ["group", "rank", "term", "freq_target", "freq_reference", stat, "log_ratio", "p_adjusted", "significant"]
+    cols = ["group", "rank", "term", "freq_target", "freq_reference", stat, "log_ratio", "log_ratio_low",
+            "log_ratio_high", "docs_target", "n_docs_target", "docs_reference", "n_docs_reference",
+            "dp_target", "dp_reference", "p_fisher", "p_adjusted", "significant_token"]
+    if use_perm:
+        cols += ["p_perm", "p_perm_adjusted", "p_floor", "n_relabelings"]
+    cols.append("significant")
     out = pd.concat(frames, ignore_index=True)[cols] if frames else pd.DataFrame(columns=cols)
     out.insert(3, "gloss", out["term"].map(gloss) if gloss is not None else "")
-    out[stat] = out[stat].round(2)
-    out["log_ratio"] = out["log_ratio"].round(2)
-    out["p_adjusted"] = out["p_adjusted"].round(4)
-    return out.reset_index(drop=True)
+    for c in (stat, "log_ratio", "log_ratio_low", "log_ratio_high", "dp_target", "dp_reference"):
+        out[c] = out[c].astype(float).round(2)
+    for c in ("p_fisher", "p_adjusted", "p_perm", "p_perm_adjusted"):
+        if c in out.columns:
+            out[c] = out[c].astype(float).round(4)
+    out = out.reset_index(drop=True)
+    out.attrs["level"] = (cluster or doc_col) if use_perm else "token"
+    return out
+
+
+# -- document-level inference ----------------------------------------------------------
+def p_floor_note(n_target: int, n_reference: int, *, alpha: float = 0.05, unit: str = "documents") -> str:
+    """One sentence that explains the smallest p-value an exact permutation test can give.
+
+    With *n_target* against *n_reference* units there are ``C(n, n_target)``
+    distinct relabellings. scipy's two-sided p-value (twice the smaller
+    one-sided p-value) cannot be below ``2 / C``; the other common
+    convention (relabellings at least as extreme in absolute value) gives
+    ``1 / C`` when the null distribution is symmetric, and the one-sided
+    floor is ``1 / C``.
+
+    Examples
+    --------
+    >>> p_floor_note(2, 3)[:90]
+    'With 2 against 3 documents there are 10 distinct relabellings, so an exact permutation p-v'
+    >>> "cannot be significant at 0.05" in p_floor_note(2, 3)
+    True
+    >>> "cannot be significant" in p_floor_note(10, 10)
+    False
+    """
+    if n_target < 1 or n_reference < 1:
+        raise ValueError(f"both groups need at least one unit, got {n_target} and {n_reference}")
+    c = math.comb(n_target + n_reference, n_target)
+    two, one = min(1.0, 2.0 / c), 1.0 / c
+    text = (f"With {n_target} against {n_reference} {unit} there are {c:,} distinct relabellings, "
+            f"so an exact permutation p-value cannot be smaller than {_fmt_p(two)} two-sided "
+            f"(twice the smaller tail, scipy's convention) or {_fmt_p(one)} one-sided "
+            f"({_fmt_p(one)} two-sided under the convention that counts relabellings at least as "
+            "extreme in absolute value)")
+    if two > alpha:
+        text += f"; at the {unit[:-1] if unit.endswith('s') else unit} level this comparison cannot be significant at {alpha:g}"
+    return text + "."
+
+
+def _fmt_p(p: float) -> str:
+    return f"{p:.3g}" if p >= 0.001 else f"{p:.1e}"
+
+
+def document_keyness(
+    units: pd.DataFrame,
+    by: str,
+    target,
+    *,
+    reference=None,
+    min_freq: int = 3,
+    stop_words: Iterable[str] | None = None,
+    doc_col: str = "doc_id",
+    cluster: str | None = None,
+    n_resamples: int = 9999,
+    alpha: float = 0.05,
+    correction: str | None = "fdr_bh",
+    random_state: int | None = RANDOM_STATE,
+    gloss: Callable[[str], str] | None = default_gloss,
+) -> pd.DataFrame:
+    """Keyness of one group against the rest, with document-level inference beside every count.
+
+    G² and the log ratio are descriptive (tokens are not independent draws);
+    each term also gets Fisher's exact p (token level), the exact interval of
+    its log ratio, the documents of each group containing it, Gries' DP, and
+    the document-level permutation p-value (:func:`discourse.analysis.keyness.
+    group_keyness` with ``permutation=True``: whole documents, or whole
+    *cluster* values, are relabelled), corrected by *correction* over the
+    tested terms. ``significant`` is the document-level verdict;
+    ``significant_token`` the token-level Fisher one, kept for comparison.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``term, gloss, direction, freq_target, freq_reference, size_target,
+        size_reference, g2, log_ratio, log_ratio_low, log_ratio_high,
+        p_fisher, p_fisher_adjusted, significant_token, docs_target,
+        n_docs_target, docs_reference, n_docs_reference, dp_target,
+        dp_reference, p_perm, p_perm_adjusted, p_floor, n_relabelings,
+        exact, significant`` in G² order; ``attrs["p_floor_note"]`` is the
+        sentence of :func:`p_floor_note`.
+
+    Examples
+    --------
+    >>> units = pd.DataFrame({"doc_id": list("abcde"), "g": ["x", "x", "y", "y", "y"],
+    ...     "tokens": [["封控"] * 3 + ["工作"], ["封控", "工作"], ["工作"] * 2, ["工作"], ["工作"]]})
+    >>> k = document_keyness(units, "g", "x", min_freq=1, gloss=None)
+    >>> k[["term", "docs_target", "docs_reference", "p_perm", "p_floor", "significant"]].values.tolist()
+    [['封控', 2, 0, 0.2, 0.2, False], ['工作', 2, 3, 0.2, 0.2, False]]
+    """
+    k = group_keyness(
+        units, by, target, reference=reference, min_freq=min_freq, stop_words=stop_words,
+        doc_col=doc_col, permutation=True, cluster=cluster, n_resamples=n_resamples,
+        correction=correction, alpha=alpha, random_state=random_state, test="fisher",
+    )
+    k = k.rename(columns={"p_adjusted": "p_fisher_adjusted", "significant": "significant_token"})
+    k["significant"] = k["significant_perm"].fillna(False).astype(bool)
+    k.insert(1, "gloss", k["term"].map(gloss) if gloss is not None else "")
+    cols = ["term", "gloss", "direction", "freq_target", "freq_reference", "size_target", "size_reference",
+            "g2", "log_ratio", "log_ratio_low", "log_ratio_high", "p_fisher", "p_fisher_adjusted",
+            "significant_token", "docs_target", "n_docs_target", "docs_reference", "n_docs_reference",
+            "dp_target", "dp_reference", "p_perm", "p_perm_adjusted", "p_floor", "n_relabelings", "exact",
+            "significant"]
+    out = k[cols].reset_index(drop=True)
+    unit = cluster or doc_col
+    n_t = int(units.loc[units[by].isin(_as_list(target)), unit].nunique())
+    ref_mask = units[by].isin(_as_list(reference)) if reference is not None else \
+        (~units[by].isin(_as_list(target)) & units[by].notna())
+    n_r = int(units.loc[ref_mask, unit].nunique())
+    unit_name = "documents" if unit == doc_col else f"{unit} clusters"
+    out.attrs.update(p_floor_note=p_floor_note(n_t, n_r, alpha=alpha, unit=unit_name),
+                     n_units_target=n_t, n_units_reference=n_r, unit=unit, target=target, by=by)
+    return out
+
+
+def _as_list(v) -> list:
+    return list(v) if isinstance(v, (list, tuple, set)) else [v]
 
 
 def top_terms(
@@ -164,9 +325,22 @@ def feature_differences(
     target: str | None = None,
     features: Sequence[str] | None = None,
     codebook: pd.DataFrame | None = None,
+    delta_interval: bool = False,
     **kwargs,
 ) -> pd.DataFrame:
-    """Permutation tests of discourse-feature rates between groups of documents.
+    """Exact permutation tests of discourse-feature rates between groups of documents.
+
+    Each document is one observation (its rate per 1,000 tokens), so the
+    test permutes documents. With few documents the test is exact (all
+    ``C(n, n_target)`` relabellings); ``p_floor`` is the smallest p-value it
+    can give and ``attrs["p_floor_note"]`` says so in a sentence. Cohen's d
+    and Hedges' g are NA below ``min_group_size`` documents per group
+    (default 5, :data:`discourse.analysis.stats.MIN_GROUP_SIZE`), and so is
+    the bootstrap interval of Cliff's δ: ``delta_note`` says why. With 2
+    and 3 documents a percentile bootstrap is degenerate: under complete
+    separation every resample gives δ = ±1, so the "interval" is [1, 1]
+    however weak the evidence; Cliff's δ is then reported with its exact
+    permutation p-value only. *delta_interval* computes it anyway.
 
     Parameters
     ----------
@@ -184,15 +358,20 @@ def feature_differences(
     features : sequence of str, optional
         Features of :func:`discourse.analysis.features.discourse_features` to test
         (default: all).
+    codebook : pandas.DataFrame, optional
+        The study's codebook (default: the bundled one).
+    delta_interval : bool, default False
+        Fill ``cliffs_delta_low``/``cliffs_delta_high`` even below the
+        minimum group size (with a ``delta_note`` that says so).
     **kwargs
         Passed to :func:`discourse.analysis.stats.group_differences`.
 
     Returns
     -------
     pandas.DataFrame
-        One row per feature (see :func:`discourse.analysis.stats.group_differences`);
-        empty, with ``attrs["note"]`` saying why, when the documents do not
-        form two groups.
+        One row per feature (see :func:`discourse.analysis.stats.group_differences`)
+        plus ``delta_note``; empty, with ``attrs["note"]`` saying why, when
+        the documents do not form two groups.
     """
     if codebook is None:
         from discourse.study.codebook import read_codebook
@@ -201,16 +380,216 @@ def feature_differences(
     feats = discourse_features(units, by="doc_id", codebook=codebook)
     if features is not None:
         feats = feats[feats["feature"].isin(list(features))]
-    doc_groups = documents[["doc_id", by]].astype({"doc_id": "string"}).copy()
-    values = doc_groups[by].astype("object")
-    doc_groups["group"] = values.map(groups) if groups is not None else values
-    data = feats.merge(doc_groups[["doc_id", "group"]], on="doc_id").dropna(subset=["group"])
+    data = _with_groups(feats, documents, by, groups)
     levels = sorted(data["group"].unique().tolist())
     if len(levels) < 2:
         out = pd.DataFrame(columns=["variable", "group", "target", "reference", "n_target", "n_reference"])
         out.attrs["note"] = f"the documents do not form two groups by {by!r} (found: {levels})"
         return out
-    return group_differences(data, "per_1000", "group", variable="feature", target=target or levels[0], **kwargs)
+    return _differences(data, target or levels[0], delta_interval=delta_interval, **kwargs)
+
+
+def _with_groups(feats: pd.DataFrame, documents: pd.DataFrame, by: str, groups) -> pd.DataFrame:
+    doc_groups = documents[["doc_id", by]].astype({"doc_id": "string"}).copy()
+    values = doc_groups[by].astype("object")
+    doc_groups["group"] = values.map(groups) if groups is not None else values
+    feats = feats.astype({"doc_id": "string"})
+    return feats.merge(doc_groups[["doc_id", "group"]], on="doc_id").dropna(subset=["group"])
+
+
+def _differences(data: pd.DataFrame, target: str, *, delta_interval: bool = False, **kwargs) -> pd.DataFrame:
+    out = group_differences(data, "per_1000", "group", variable="feature", target=target, **kwargs)
+    notes = []
+    rs = kwargs.get("random_state", RANDOM_STATE)
+    for i, row in out.iterrows():
+        sub = data[data["feature"] == row["variable"]]
+        x = sub.loc[sub["group"] == target, "per_1000"].to_numpy(float)
+        y = sub.loc[sub["group"] != target, "per_1000"].to_numpy(float)
+        note = ""
+        if np.isnan(row["cliffs_delta_low"]) and min(len(x), len(y)) >= 2:
+            if delta_interval:
+                lo, hi = cliffs_delta_ci(x, y, random_state=rs)
+                out.loc[i, ["cliffs_delta_low", "cliffs_delta_high"]] = [lo, hi]
+                note = (f"bootstrap interval from only {len(x)} and {len(y)} documents: degenerate "
+                        "under complete separation, read with the exact p-value")
+            else:
+                note = (f"no interval for Cliff's delta: {len(x)} and {len(y)} documents; a bootstrap "
+                        "from so few is degenerate (every resample of separated groups gives ±1)")
+        elif np.isnan(row["cliffs_delta_low"]):
+            note = f"no interval for Cliff's delta: {len(x)} and {len(y)} documents"
+        notes.append(note)
+    out["delta_note"] = notes
+    if len(out):
+        out.attrs["p_floor_note"] = p_floor_note(int(out["n_target"].iloc[0]), int(out["n_reference"].iloc[0]))
+    return out
+
+
+def directive_variants(
+    units: pd.DataFrame,
+    documents: pd.DataFrame,
+    *,
+    by: str = "genre",
+    groups: dict[str, str] | None = None,
+    target: str | None = None,
+    codebook: pd.DataFrame | None = None,
+    drop_terms: Sequence[str] = ("要",),
+    **kwargs,
+) -> pd.DataFrame:
+    """The directive gap under codebook-category variants: does it rest on one word or one category?
+
+    Per document, directive words per 1,000 tokens are computed from the
+    codebook's term counts (:func:`discourse.analysis.features.feature_terms`)
+    for: all directive terms (``all``); all but each term of *drop_terms*
+    (``without 要``); each subcategory alone (``only obligation`` ...); all
+    but each subcategory (``without obligation`` ...). Each variant is
+    tested as in :func:`feature_differences` (exact permutation p, Cliff's δ
+    with its interval), and reports the share of the directive tokens it
+    keeps. The "directives stopped" variant of the multiverse stops the
+    whole codebook category (:func:`discourse.study.robustness.stop_category`),
+    under which this gap is undefined.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``variant, kind, n_tokens_counted, share_of_directives`` then the
+        columns of :func:`feature_differences` (``variable`` = variant).
+    """
+    if codebook is None:
+        from discourse.study.codebook import read_codebook
+
+        codebook = read_codebook()
+    terms = feature_terms(units, by="doc_id", codebook=codebook)
+    terms = terms[terms["category"] == "directive"].astype({"doc_id": "string"})
+    n_tok = terms.groupby("doc_id")["n_tokens"].first()
+    total = int(terms["count"].sum())
+    subcats = sorted(terms["subcategory"].dropna().astype(str).unique())
+    specs: list[tuple[str, str, pd.Series]] = [("all", "all", pd.Series(True, index=terms.index))]
+    for t in drop_terms:
+        specs.append((f"without {t}", "term dropped", terms["term"] != t))
+    for s in subcats:
+        specs.append((f"only {s}", "category alone", terms["subcategory"] == s))
+    for s in subcats:
+        specs.append((f"without {s}", "category dropped", terms["subcategory"] != s))
+    rows, meta = [], []
+    for name, kind, keep in specs:
+        counts = terms[keep].groupby("doc_id")["count"].sum().reindex(n_tok.index, fill_value=0)
+        rows.append(pd.DataFrame({"doc_id": n_tok.index, "feature": name, "count": counts.to_numpy(),
+                                  "n_tokens": n_tok.to_numpy(),
+                                  "per_1000": 1000 * counts.to_numpy() / n_tok.to_numpy()}))
+        kept = int(terms.loc[keep, "count"].sum())
+        meta.append((name, kind, kept, kept / total if total else float("nan")))
+    data = _with_groups(pd.concat(rows, ignore_index=True), documents, by, groups)
+    levels = sorted(data["group"].unique().tolist())
+    if len(levels) < 2:
+        out = pd.DataFrame(columns=["variant", "kind"])
+        out.attrs["note"] = f"the documents do not form two groups by {by!r} (found: {levels})"
+        return out
+    res = _differences(data, target or levels[0], **kwargs)
+    m = pd.DataFrame(meta, columns=["variant", "kind", "n_tokens_counted", "share_of_directives"])
+    out = m.merge(res.rename(columns={"variable": "variant"}), on="variant", how="left")
+    out.attrs.update(res.attrs)
+    return out
+
+
+def segmentation_findings(
+    units: pd.DataFrame,
+    by: str,
+    *,
+    groups: Sequence | None = None,
+    n_terms: int = 5,
+    min_freq: int = 3,
+    stop_words: Iterable[str] | None = None,
+    text_col: str = "text",
+    doc_col: str = "doc_id",
+    per: int = 1000,
+    gloss: Callable[[str], str] | None = default_gloss,
+    random_state: int | None = RANDOM_STATE,
+) -> pd.DataFrame:
+    """Lexical findings (over-used terms) re-counted as substrings: which depend on segmentation?
+
+    For each group of *by*, its *n_terms* top over-used terms by G² (the
+    lexical findings a reader would be shown) are counted a second way, as
+    non-overlapping substrings of the clean text
+    (:func:`discourse.analysis.keyness.substring_keyness`, per character;
+    隔离 inside 居家隔离 counts). A finding **depends on segmentation** when,
+    on substrings, its direction changes, its token-level Fisher
+    significance (BH) is lost, or the lower bound of its log-ratio interval
+    no longer excludes 0 (``interval_lost``). Per document, the substring
+    rate (per *per* characters) shows whether some reference document uses
+    the string at least as often as some target document (``reference_max_rate`` at or above
+    ``target_min_rate``: ``overlap``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``group, term, gloss, freq_target_tokens, freq_reference_tokens,
+        freq_target_substrings, freq_reference_substrings,
+        log_ratio_tokens, log_ratio_low_tokens, log_ratio_substrings,
+        log_ratio_low_substrings, log_ratio_high_substrings,
+        p_perm_substrings, significant_tokens, significant_substrings,
+        direction_changed, significance_lost, interval_lost,
+        target_min_rate, reference_max_rate, overlap,
+        depends_on_segmentation``.
+
+    Examples
+    --------
+    >>> units = pd.DataFrame({"doc_id": ["a", "b", "c"], "g": ["x", "x", "y"],
+    ...     "text": ["加强隔离", "隔离管控", "居家隔离居家隔离"],
+    ...     "tokens": [["加强", "隔离"], ["隔离", "管控"], ["居家隔离", "居家隔离"]]})
+    >>> r = segmentation_findings(units, "g", groups=["x"], min_freq=1, gloss=None)
+    >>> r.loc[r.term == "隔离", ["freq_reference_tokens", "freq_reference_substrings", "overlap"]].values.tolist()
+    [[0, 2, True]]
+    """
+    from discourse.analysis.features import substring_counts
+
+    rows = []
+    for level in _levels(units, by, groups):
+        tok = group_keyness(units, by, level, min_freq=min_freq, stop_words=stop_words,
+                            doc_col=doc_col if doc_col in units.columns else None)
+        over = tok[tok["direction"] == "over"].sort_values(["g2", "term"], ascending=[False, True],
+                                                            kind="mergesort").head(n_terms)
+        if over.empty:
+            continue
+        terms = over["term"].astype(str).tolist()
+        sub = substring_keyness(units, by, level, terms, text_col=text_col, doc_col=doc_col,
+                                permutation=doc_col in units.columns, random_state=random_state)
+        chk = segmentation_check(over, sub)
+        chk = chk.merge(over[["term", "log_ratio_low"]].rename(columns={"log_ratio_low": "log_ratio_low_tokens"}),
+                        on="term")
+        extra = ["term", "log_ratio_low", "log_ratio_high"] + (["p_perm"] if "p_perm" in sub else [])
+        chk = chk.merge(sub[extra].rename(columns={"log_ratio_low": "log_ratio_low_substrings",
+                                                   "log_ratio_high": "log_ratio_high_substrings",
+                                                   "p_perm": "p_perm_substrings"}), on="term")
+        chk["interval_lost"] = (chk["log_ratio_low_tokens"] > 0) & ~(chk["log_ratio_low_substrings"] > 0)
+        part = units[doc_col].astype("string") if doc_col in units.columns else \
+            pd.Series(np.arange(len(units)).astype(str), index=units.index, dtype="string")
+        keyed = units.assign(_key=part)
+        sc = substring_counts(keyed, terms, by="_key", text_col=text_col)
+        side = keyed.groupby("_key")[by].first()
+        sc["_t"] = sc["_key"].map(side).isin(_as_list(level)).to_numpy()
+        sc["rate"] = per * sc["count"] / sc["n_chars"].where(sc["n_chars"] > 0)
+        tmin = sc[sc["_t"]].groupby("term")["rate"].min()
+        rmax = sc[~sc["_t"]].groupby("term")["rate"].max()
+        chk["target_min_rate"] = chk["term"].map(tmin).astype(float)
+        chk["reference_max_rate"] = chk["term"].map(rmax).astype(float)
+        chk["overlap"] = chk["reference_max_rate"] >= chk["target_min_rate"]
+        chk["depends_on_segmentation"] = chk["depends_on_segmentation"] | chk["interval_lost"]
+        chk.insert(0, "group", level)
+        rows.append(chk)
+    cols = ["group", "term", "freq_target_tokens", "freq_reference_tokens", "freq_target_substrings",
+            "freq_reference_substrings", "log_ratio_tokens", "log_ratio_low_tokens", "log_ratio_substrings",
+            "log_ratio_low_substrings", "log_ratio_high_substrings", "p_perm_substrings",
+            "significant_tokens", "significant_substrings", "direction_changed", "significance_lost",
+            "interval_lost", "target_min_rate", "reference_max_rate", "overlap", "depends_on_segmentation"]
+    if not rows:
+        return pd.DataFrame(columns=cols[:2] + ["gloss"] + cols[2:])
+    out = pd.concat(rows, ignore_index=True)
+    for c in cols:
+        if c not in out.columns:
+            out[c] = np.nan
+    out = out[cols]
+    out.insert(2, "gloss", out["term"].map(gloss) if gloss is not None else "")
+    return out.reset_index(drop=True)
 
 
 def content_stop_words() -> frozenset[str]:
@@ -223,4 +602,15 @@ def content_stop_words() -> frozenset[str]:
     return frozenset(DIRECTIVES)
 
 
-__all__ = ["GENRE_GROUPS", "genre_groups", "keyness_by_group", "top_terms", "feature_differences", "content_stop_words"]
+__all__ = [
+    "GENRE_GROUPS",
+    "genre_groups",
+    "keyness_by_group",
+    "document_keyness",
+    "p_floor_note",
+    "segmentation_findings",
+    "top_terms",
+    "feature_differences",
+    "directive_variants",
+    "content_stop_words",
+]
