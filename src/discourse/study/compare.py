@@ -10,6 +10,7 @@ the counts beside every statistic, so a notebook cell stays one call.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from collections.abc import Callable, Iterable, Sequence
 
 import numpy as np
@@ -592,6 +593,131 @@ def segmentation_findings(
     return out.reset_index(drop=True)
 
 
+@dataclass
+class TopicChoice:
+    """The k chosen by the configured rule, the win frequencies, and the reported model (a scored fit)."""
+
+    k: int
+    rule: str
+    model: object
+    summary: pd.DataFrame
+    selector: object
+
+
+def choose_topics(
+    units: pd.DataFrame,
+    cfg,
+    *,
+    stop_words: Iterable[str] | None = None,
+    ks: Sequence[int] | None = None,
+    n_restarts: int | None = None,
+    n_boot: int = 1000,
+) -> TopicChoice:
+    """Choose k with ``[topics]`` of the configuration and return the reported model from the scored fits.
+
+    Runs :func:`discourse.analysis.coherence.choose_k` with ``ks =
+    cfg.topics.k``, ``n_restarts = cfg.topics.restarts`` (20 in
+    ``study.toml``), ``min_df = cfg.topics.min_df`` and the seed
+    ``cfg.stats.seed``. Rule ``"one_se"``: the selector's one-SE rule
+    (smallest k within one standard error of the best mean NPMI; its
+    ``best_fit_`` is the reported model). Rule ``"max_npmi"``: the k of the
+    highest mean NPMI, and the reported model is that k's best-scoring
+    restart, refitted with the same seed and settings (the same fit, since
+    NMF is deterministic given its seed). ``summary`` carries
+    ``win_freq`` (share of bootstrap draws of the restarts in which each k
+    is chosen) and ``n_restart_wins``.
+    """
+    from sklearn.base import clone
+
+    from discourse.analysis.coherence import choose_k
+
+    t = cfg.topics
+    sel = choose_k(units["tokens"].tolist(), ks=list(ks or t.k), n_restarts=int(n_restarts or t.restarts),
+                   random_state=cfg.stats.seed, n_boot=n_boot, return_selector=True, min_df=t.min_df,
+                   stop_words=sorted(stop_words or ()))
+    summary = sel.summary_.copy()
+    if t.rule == "one_se":
+        k, model = sel.k_, sel.best_fit_
+    elif t.rule == "max_npmi":
+        k = int(summary.sort_values(["coherence_mean", "k"], ascending=[False, True]).iloc[0]["k"])
+        sc = sel.scores_[sel.scores_["k"] == k].sort_values(["coherence", "restart"], ascending=[False, True])
+        model = clone(sel.best_fit_).set_params(n_components=k, random_state=int(sc.iloc[0]["seed"]))
+        model.fit(units["tokens"].tolist())
+    else:
+        raise ValueError(f"[topics] rule = {t.rule!r}: expected 'one_se' or 'max_npmi'")
+    summary["chosen"] = summary["k"] == k
+    return TopicChoice(k=int(k), rule=t.rule, model=model, summary=summary, selector=sel)
+
+
+def text_prevalence(units: pd.DataFrame, model, cfg, *, by: str = "label") -> pd.DataFrame:
+    """Token-weighted topic prevalence per text, with an interval only where documents can support one.
+
+    Calls :func:`discourse.analysis.topics.topic_prevalence` with
+    ``weight="tokens"``, ``n_refits = cfg.topics.n_refits``, documents as
+    the resampled unit and ``min_docs = cfg.stats.min_docs``. When each
+    group of *by* is a single text (one document per city, as in the
+    bundled study), resampling documents cannot vary a group, and
+    resampling its paragraphs would hold the text fixed (it would measure
+    the spread of paragraphs inside one text, not uncertainty about the
+    city): no interval is reported, and ``note`` says so.
+    """
+    from discourse.analysis.topics import topic_prevalence
+
+    out = topic_prevalence(units, model, by, weight="tokens", n_refits=cfg.topics.n_refits, cluster="doc_id",
+                           min_docs=cfg.stats.min_docs, random_state=cfg.stats.seed)
+    one_doc = units.groupby(by, observed=True)["doc_id"].nunique()
+    if (one_doc == 1).all():
+        out.attrs["note"] = ("each group is one text: no interval (resampling its paragraphs would hold the "
+                             "text fixed and say nothing about other texts of the same place)")
+    return out
+
+
+def similarity_table(
+    units: pd.DataFrame,
+    *,
+    by: str = "label",
+    n_permutations: int = 999,
+    n_splits: int = 200,
+    alpha: float = 0.05,
+    random_state: int | None = RANDOM_STATE,
+) -> pd.DataFrame:
+    """Each pair of texts: observed similarity beside its null, and whether it exceeds noise.
+
+    From :func:`discourse.analysis.similarity.similarity_null`:
+    ``null_mean, null_low, null_high`` (the pair's units reshuffled between
+    the two texts), ``p_value`` and ``distinguishable`` (less alike than
+    reshuffles of their own units), and the length-matched split-half
+    range ``half_low, half_high``. ``rank_exceeds_noise`` is True when the
+    pair's split-half lower bound is above the split-half mean of every
+    other pair, i.e. its place in the ranking is larger than the noise of
+    texts of this length. ``attrs`` hold ``within_half_mean`` (halves of
+    the same text) and ``between_half_mean`` (halves of different texts).
+
+    Examples
+    --------
+    >>> units = pd.DataFrame({"label": list("aaaabbbb"),
+    ...     "tokens": [["核酸", "检测"], ["核酸"], ["检测", "核酸"], ["检测"],
+    ...                ["疫苗", "接种"], ["疫苗"], ["接种"], ["接种", "疫苗"]]})
+    >>> similarity_table(units, n_permutations=99, n_splits=20)[["a", "b", "distinguishable"]].values.tolist()
+    [['a', 'b', True]]
+    """
+    from discourse.analysis.similarity import similarity_null
+
+    r = similarity_null(units, by, n_permutations=n_permutations, n_splits=n_splits, alpha=alpha,
+                        random_state=random_state)
+    r = r.rename(columns={"differs": "distinguishable"})
+    others = [r["half_mean"].drop(i).max() if len(r) > 1 else np.nan for i in r.index]
+    r["rank_exceeds_noise"] = r["half_low"].to_numpy() > np.asarray(others)
+    within = pd.concat([r[["a", "within_a"]].set_axis(["t", "w"], axis=1),
+                        r[["b", "within_b"]].set_axis(["t", "w"], axis=1)]).drop_duplicates("t")["w"]
+    r.attrs.update(within_half_mean=float(within.mean()), between_half_mean=float(r["half_mean"].mean()))
+    cols = ["a", "b", "n_units_a", "n_units_b", "similarity", "null_mean", "null_low", "null_high", "p_value",
+            "distinguishable", "half_mean", "half_low", "half_high", "within_a", "within_b", "rank_exceeds_noise"]
+    out = r[cols].reset_index(drop=True)
+    out.attrs.update(r.attrs)
+    return out
+
+
 def content_stop_words() -> frozenset[str]:
     """Directive and modal words, left out when the question is *what* is said.
 
@@ -612,5 +738,9 @@ __all__ = [
     "top_terms",
     "feature_differences",
     "directive_variants",
+    "TopicChoice",
+    "choose_topics",
+    "text_prevalence",
+    "similarity_table",
     "content_stop_words",
 ]

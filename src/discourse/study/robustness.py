@@ -55,7 +55,7 @@ Each finding is computed in every cell **with its own uncertainty**:
 
 The first three findings do not depend on k: their k − 1 and k + 1 cells
 repeat the k cell and are marked ``by_construction`` (left out of the
-share), so each is judged on 16 cells (8 for the directive gap, which is
+share), so each is judged on 32 cells (16 for the directive gap, which is
 undefined where the directives are stopped), the baseline included.
 
 **Rule** (:func:`robust_findings`): a finding is *robust* only when it holds
