@@ -38,13 +38,15 @@ OTHER = "济源市召开疫情防控工作会议，坚持人民至上、生命�
 
 
 def digest_tree(folder: Path) -> dict[str, str]:
-    """SHA-256 of every regular file under *folder* (symlinks are not followed)."""
+    """SHA-256 of every regular file under *folder* (symlinks are not followed, FIFOs not opened)."""
     out = {}
     for dirpath, _, files in os.walk(folder):
         for name in files:
             p = Path(dirpath) / name
             if p.is_symlink():
                 out[str(p)] = "link->" + os.readlink(p)
+            elif not p.is_file():  # FIFO, socket: never opened
+                out[str(p)] = "special"
             else:
                 out[str(p)] = hashlib.sha256(p.read_bytes()).hexdigest()
     return out
@@ -476,3 +478,32 @@ def test_mostly_nul_file_is_binary(tmp_path):
     m = write_csv(d / "manifest.csv", "doc_id,path\na,a.bin\n")
     with untouched(tmp_path):
         assert re.search(r"row 1 \(line 2\), field 'path': .*a.bin: looks like a binary file \(100 NUL bytes", str(load_error(m)))
+
+
+def test_broken_symlink_and_fifo(tmp_path):
+    d = corpus_dir(tmp_path)
+    (d / "gone.txt").symlink_to(d / "deleted.txt")
+    os.mkfifo(d / "pipe.txt")
+    m = write_csv(d / "manifest.csv", "doc_id,path\na,a.txt\nb,gone.txt\nc,pipe.txt\n")
+    with untouched(tmp_path):
+        msg = str(load_error(m, warn_unlisted=False))  # returns at once: the FIFO is never opened
+    assert "row 2 (line 3), field 'path': broken symbolic link: 'gone.txt' points to" in msg
+    assert re.search(r"row 3 \(line 4\), field 'path': .*pipe.txt is not a regular file", msg)
+
+
+def test_unnamed_header_column(tmp_path):
+    d = corpus_dir(tmp_path)
+    m = write_csv(d / "manifest.csv", "doc_id,path,,\na,a.txt,值,\n")
+    with untouched(tmp_path):
+        assert f"{m}: column 3 has values but no name in the header" in str(load_error(m))
+    m2 = write_csv(d / "trailing.csv", "doc_id,path,,\na,a.txt,,\nb,b.txt,,\n")
+    assert list(load_corpus(m2).columns[:2]) == ["doc_id", "path"]  # empty unnamed columns dropped
+
+
+def test_replacement_characters_warn(tmp_path):
+    d = tmp_path / "c"
+    d.mkdir()
+    (d / "a.txt").write_text(SAMPLE.replace("会议", "\ufffd\ufffd"), encoding="utf-8")
+    m = write_csv(d / "manifest.csv", "doc_id,path,encoding\na,a.txt,utf-8\n")
+    with untouched(tmp_path), pytest.warns(ImplausibleTextWarning, match=r"row 1 \(line 2\): .*a.txt: .*2 replacement character"):
+        load_corpus(m)
