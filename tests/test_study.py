@@ -7,7 +7,7 @@ import pytest
 
 from discourse.study.compare import content_stop_words, keyness_by_group, top_terms
 from discourse.placeholders import is_placeholder
-from discourse.study.robustness import Variant, run_robustness
+from discourse.study.robustness import run_robustness
 from discourse.study import prepare_study, speaker_names
 
 
@@ -60,15 +60,16 @@ def test_document_units_pool_paragraph_tokens(study):
         study.units("chapter")
 
 
-def test_write_processed_round_trip(study, tmp_path):
-    paths = study.write_processed(tmp_path)
+def test_write_tables_round_trip(study, tmp_path):
+    from discourse.study.prepare import write_tables
+
+    paths = write_tables(study, tmp_path)
     docs = pd.read_csv(paths["documents.csv"])
-    paras = pd.read_csv(paths["paragraphs.csv"])
-    assert len(docs) == 5 and len(paras) == len(study.paragraphs)
+    units = pd.read_csv(paths["units.csv"])
+    assert len(docs) == 5 and len(units) == len(study.paragraphs)
     # no absolute path of this checkout leaks into the tables
     assert docs["path"].str.startswith("data/raw/").all()
-    assert set(paras["para_id"]) == set(study.paragraphs["para_id"])
-    assert pd.read_parquet(paths["paragraphs.parquet"])["text"].tolist() == study.paragraphs["text"].tolist()
+    assert set(units["para_id"]) == set(study.paragraphs["para_id"])
 
 
 def test_speaker_names_are_split_and_sorted():
@@ -116,22 +117,104 @@ def test_content_stop_words_are_the_directives():
     assert "疫情" not in stop
 
 
-def test_robustness_baseline_holds_and_variants_differ(study):
-    variants = [
-        Variant("baseline", "baseline"),
-        Variant("directives stopped", "x", {"keep_directives": False}),
-        Variant("k + 1", "x", k_offset=1),
-    ]
-    out = run_robustness(study, k=3, variants=variants)
-    assert set(out["finding"]) == {"most_distinct", "period_key_term", "directive_gap", "topic_agreement"}
-    base = out[out["variant"] == "baseline"]
-    assert base["holds"].all()
-    assert base.loc[base["finding"] == "topic_agreement", "value"].iloc[0] == 1.0
-    gap = out[out["finding"] == "directive_gap"].set_index("variant")["value"]
-    # stopping the directive words removes what the directive finding counts
-    assert gap["directives stopped"] != gap["baseline"]
-    with pytest.raises(ValueError, match="baseline"):
-        run_robustness(study, k=3, variants=variants[1:])
+def test_run_robustness_is_the_multiverse(study):
+    from discourse.study.robustness import Specification
+
+    out = run_robustness(study, k=3, grid=[Specification(), Specification(k_offset=1)],
+                         similarity_permutations=19, similarity_splits=10)
+    assert set(out["finding"]) == {"most_similar_pair", "period_key_term", "directive_gap", "topic_agreement"}
+    assert (out["variant"] == out["spec_id"]).all()
+
+
+def test_document_keyness_against_independent_computation():
+    import itertools
+    import math
+
+    import numpy as np
+    from scipy.stats import fisher_exact
+
+    from discourse.study.compare import document_keyness
+
+    units = pd.DataFrame({"doc_id": list("abcde"), "g": ["x", "x", "y", "y", "y"],
+                          "tokens": [["封控"] * 3 + ["工作"] * 2, ["封控", "工作"], ["工作"] * 3,
+                                     ["工作", "封控"], ["工作"] * 2]})
+    k = document_keyness(units, "g", "x", min_freq=1, gloss=None, correction=None).set_index("term")
+    # Fisher on the token 2x2 table
+    assert k.loc["封控", "p_fisher"] == pytest.approx(fisher_exact([[4, 1], [3, 6]]).pvalue)
+    # exact permutation over the 10 relabellings of documents, by hand
+    counts = {"a": (3, 5), "b": (1, 2), "c": (0, 3), "d": (1, 2), "e": (0, 2)}
+
+    def lr(t):
+        at = sum(counts[d][0] for d in t) or 0.5
+        ar = sum(counts[d][0] for d in counts if d not in t) or 0.5
+        wt = sum(counts[d][1] for d in t)
+        wr = sum(counts[d][1] for d in counts if d not in t)
+        return math.log2(at / wt) - math.log2(ar / wr)
+
+    obs = lr(("a", "b"))
+    stats = [lr(c) for c in itertools.combinations("abcde", 2)]
+    p = min(1.0, 2 * min(np.mean([s >= obs - 1e-9 for s in stats]), np.mean([s <= obs + 1e-9 for s in stats])))
+    assert k.loc["封控", "p_perm"] == pytest.approx(p)
+    assert k.loc["封控", "p_floor"] == pytest.approx(0.2)
+    assert k.loc["封控", "docs_target"] == 2 and k.loc["封控", "docs_reference"] == 1
+    assert not k["significant"].any()
+    assert "cannot be significant at 0.05" in document_keyness(units, "g", "x", min_freq=1, gloss=None).attrs[
+        "p_floor_note"]
+
+
+def test_p_floor_note_numbers():
+    from discourse.study.compare import p_floor_note
+
+    assert "10 distinct relabellings" in p_floor_note(2, 3) and "0.2 two-sided" in p_floor_note(2, 3)
+    assert "184,756" in p_floor_note(10, 10) and "cannot be significant" not in p_floor_note(10, 10)
+    with pytest.raises(ValueError):
+        p_floor_note(0, 3)
+
+
+def test_keyness_by_group_significance_is_document_level(study):
+    out = keyness_by_group(study.paragraphs, "period", n_terms=6, stop_words=content_stop_words())
+    assert out.attrs["level"] == "doc_id"
+    # 1 vs 4 or 3 vs 2 documents: no p-value below 0.2, so nothing is significant at 0.05
+    assert (out["p_perm"] >= out["p_floor"] - 1e-12).all() and not out["significant"].any()
+    assert out["significant_token"].any()  # the token-level test would have called some significant
+    assert (out["docs_target"] <= out["n_docs_target"]).all()
+
+
+def test_segmentation_flags_isolation(study):
+    from discourse.study.compare import segmentation_findings
+
+    seg = segmentation_findings(study.paragraphs, "period", groups=["动态清零"], n_terms=3,
+                                stop_words=content_stop_words(), gloss=None).set_index("term")
+    row = seg.loc["隔离"]
+    # independent count: substring occurrences in the clean text of the reference documents
+    docs = study.documents
+    ref = docs.loc[docs["period"].astype(str) != "动态清零", "doc_id"].astype(str)
+    paras = study.paragraphs[study.paragraphs["doc_id"].astype(str).isin(ref)]
+    assert row["freq_reference_substrings"] == sum(t.count("隔离") for t in paras["text"])
+    assert row["freq_reference_tokens"] == 0 and row["depends_on_segmentation"]
+
+
+def test_directive_variants_stop_the_whole_category(study):
+    from discourse.study.compare import GENRE_GROUPS, directive_variants
+
+    v = directive_variants(study.paragraphs, study.documents, groups=GENRE_GROUPS, target="speech text",
+                           codebook=study.codebook).set_index("variant")
+    terms = [t for toks in study.paragraphs["tokens"] for t in toks]
+    words = set(study.codebook.loc[study.codebook["category"] == "directive", "term"])
+    total = sum(t in words for t in terms)
+    assert v.loc["all", "n_tokens_counted"] == total
+    assert total - v.loc["without 要", "n_tokens_counted"] == terms.count("要")
+    assert (v["p_value"].dropna() >= 0.2 - 1e-12).all() and v["cohens_d"].isna().all()
+    assert "no interval" in v.loc["all", "delta_note"]
+
+
+def test_metadata_facts_count_only_compared(study):
+    from discourse.study.results import metadata_facts
+
+    t = metadata_facts(study.metadata).loc["total"]
+    m = study.metadata
+    assert t["compared"] == int((m["extracted"].notna() & m["manifest"].notna()).sum())
+    assert t["found"] >= t["compared"] >= t["agree"]
 
 
 def test_feature_differences_by_genre(study):
