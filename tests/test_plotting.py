@@ -15,7 +15,7 @@ from matplotlib import font_manager
 from matplotlib.figure import Figure
 
 from discourse import config
-from discourse.study import periods
+from discourse.study import palettes, periods
 from discourse.plotting import plots, style
 from discourse.plotting import (
     bilingual,
@@ -158,12 +158,24 @@ def test_save_figure_rejects_unstable_names(name, tmp_path):
 
 # -- colours -------------------------------------------------------------------------------
 def test_city_and_period_colours_are_fixed():
-    assert color_for("Hami") == color_for("哈密市") == color_for("hami-2020") == style.CITY_COLORS["Hami"]
-    assert color_for("Jiyuan") == color_for("济源市")
-    assert len(set(style.CITY_COLORS.values())) == len(style.CITY_COLORS)
+    city = palettes.city_palette()
+    assert color_for("Hami", city) == color_for("哈密市", city) == color_for("hami-2020", city) == palettes.CITY_COLORS["Hami"]
+    assert color_for("Jiyuan", city) == color_for("济源市", city)
+    assert len(set(palettes.CITY_COLORS.values())) == len(palettes.CITY_COLORS)
     for p in periods.PERIOD_ORDER:
-        assert style.period_color(p) == color_for(p) == style.PERIOD_COLORS[p]
-    assert len(set(style.PERIOD_COLORS.values())) == len(style.PERIOD_COLORS)
+        assert style.period_color(p, palettes.PERIOD_COLORS) == color_for(p, palettes.PERIOD_COLORS)
+    assert len(set(palettes.PERIOD_COLORS.values())) == len(palettes.PERIOD_COLORS)
+    assert set(periods.PERIOD_ORDER) == set(palettes.PERIOD_COLORS)
+
+
+def test_plotting_imports_nothing_from_the_study_layer():
+    import ast
+
+    for path in (Path(plots.__file__), Path(style.__file__)):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        mods = [n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)] + [
+            a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names]
+        assert not [m for m in mods if m and m.startswith("discourse.study")], path
 
 
 def test_fallback_colours_are_deterministic_and_distinct_within_a_figure():
@@ -174,17 +186,79 @@ def test_fallback_colours_are_deterministic_and_distinct_within_a_figure():
     assert len(set(a.values())) == len(values)
     assert all(c in style.FALLBACK_PALETTE for c in a.values())
     assert color_for("province-3") == color_for("province-3")
-    mixed = group_colors(["Hami", "province-1"])
-    assert mixed["Hami"] == style.CITY_COLORS["Hami"] and mixed["province-1"] != mixed["Hami"]
+    mixed = group_colors(["Hami", "province-1"], palettes.city_palette())
+    assert mixed["Hami"] == palettes.CITY_COLORS["Hami"] and mixed["province-1"] != mixed["Hami"]
+
+
+def _legend_colors(ax):
+    handles, labels = ax.get_legend_handles_labels()
+    out = {}
+    for h, label in zip(handles, labels):
+        line = h.lines[0] if hasattr(h, "lines") else h
+        out[label] = mpl.colors.to_hex(line.get_color()).upper()
+    return out
 
 
 def test_plots_use_the_city_colours():
     s = pd.DataFrame({"label": ["Hami", "Jiyuan"], "topic": ["T01", "T01"], "share": [0.5, 0.3],
                       "ci_low": [0.4, 0.2], "ci_high": [0.6, 0.4]})
-    fig = plot_topic_shares(s)
-    handles, labels = fig.axes[0].get_legend_handles_labels()
-    colors = {label: mpl.colors.to_hex(h.lines[0].get_color()).upper() for h, label in zip(handles, labels)}
-    assert colors == {"Hami": style.CITY_COLORS["Hami"], "Jiyuan": style.CITY_COLORS["Jiyuan"]}
+    fig = plot_topic_shares(s, colors=palettes.city_palette())
+    assert _legend_colors(fig.axes[0]) == {"Hami": palettes.CITY_COLORS["Hami"], "Jiyuan": palettes.CITY_COLORS["Jiyuan"]}
+
+
+def test_a_place_keeps_its_colour_across_years():
+    # a 12-report corpus: four places x three years
+    docs = pd.DataFrame({"place": [p for p in "ABCD" for _ in range(3)],
+                         "date": pd.to_datetime([f"{y}-03-01" for _ in "ABCD" for y in (2021, 2022, 2023)])})
+    docs["label"] = docs["place"] + " " + docs["date"].dt.year.astype(str)
+    colors, markers = palettes.label_colors(docs), palettes.label_markers(docs)
+    rates = pd.DataFrame({"feature": ["f"] * 12, "doc_id": docs["label"], "per_1000": np.arange(12.0),
+                          "count": np.arange(12)})
+    fig = plot_feature_rates(rates, colors=colors, markers=markers)
+    got = _legend_colors(fig.axes[0])
+    for place in "ABCD":
+        assert len({got[f"{place} {y}"] for y in (2021, 2022, 2023)}) == 1
+    assert len({got[f"{p} 2021"] for p in "ABCD"}) == 4
+    assert markers["A 2021"] != markers["A 2022"]
+    # with 12 groups the count labels are left out (they would merge)
+    assert not fig.axes[0].texts
+
+
+def test_many_groups_are_cut_to_the_top_and_the_rest_named():
+    rates = pd.DataFrame({"feature": ["f"] * 300, "doc_id": [f"g{i:03d}" for i in range(300)],
+                          "per_1000": np.linspace(0, 3, 300), "count": np.arange(300)})
+    fig = plot_feature_rates(rates, max_groups=12)
+    _handles, labels = fig.axes[0].get_legend_handles_labels()
+    assert sorted(labels) == [f"g{i:03d}" for i in range(288, 300)]  # the 12 largest counts
+    notes = [t.get_text() for t in fig.texts]
+    assert any("Not shown (288 groups)" in n and "g000" in n for n in notes)
+
+
+def test_heatmap_colour_scale_spans_the_off_diagonal_range():
+    s = pd.DataFrame([[1, .19, .25], [.19, 1, .27], [.25, .27, 1]], index=list("abc"), columns=list("abc"))
+    fig = plot_similarity_heatmap(s)
+    im = fig.axes[0].images[0]
+    assert im.get_clim() == pytest.approx((0.19, 0.27))
+    values = sorted(t.get_text() for t in fig.axes[0].texts)
+    assert values.count("1") == 3 and "0.190" in values and "0.270" in values
+
+
+def test_cleaning_audit_shows_deleted_replaced_and_moved_apart():
+    edits = pd.DataFrame({"doc_id": ["d"] * 4, "rule": ["footer", "punct", "punct", "move"],
+                          "removed": ["abcdef", ",", ",", "xy"], "replacement": ["", "，", "，", "xy"],
+                          "action": ["removed", "replaced", "replaced", "moved"]})
+    fig = plot_cleaning_audit(edits)
+    label = fig.axes[0].texts[0].get_text()
+    # net change of length = raw minus clean = 6 deleted (replacements and moves keep the length)
+    assert "6 deleted" in label and "2 replaced" in label and "2 moved" in label and "net \u22126" in label
+
+
+def test_robustness_titles_are_wrapped():
+    r = pd.DataFrame({"finding": ["a very long finding title " * 4] * 2 + ["short"] * 2,
+                      "variant": ["baseline", "v"] * 2, "value": [1.0, 2.0, 3.0, 4.0]})
+    fig = plot_robustness(r, baseline="baseline")
+    title = fig.axes[0].get_title(loc="left")
+    assert "\n" in title and max(len(line) for line in title.splitlines()) <= 40
 
 
 # -- labels ----------------------------------------------------------------------------------
@@ -238,7 +312,8 @@ def test_every_plot_returns_a_figure_that_saves_without_missing_glyphs(tmp_path)
         "keyness": plot_keyness(keyness),
         "terms": plot_topic_terms(terms, gloss={"核酸": "nucleic acid"}.get),
         "shares": plot_topic_shares(shares),
-        "timeline": plot_timeline(docs),
+        "timeline": plot_timeline(docs, periods.load_milestones(), periods=periods.PERIODS,
+                                  period_colors=palettes.PERIOD_COLORS, period_glosses=periods.PERIOD_GLOSSES),
         "similarity": plot_similarity_heatmap(sim),
         "features": plot_feature_rates(rates),
         "robustness": plot_robustness(robust, low_col="low", high_col="high", baseline="baseline", reference=0),
@@ -259,7 +334,8 @@ def test_plots_draw_into_a_given_ax():
 
 
 def test_timeline_marks_date_precision_and_milestones():
-    fig = plot_timeline(_docs())
+    fig = plot_timeline(_docs(), periods.load_milestones(), periods=periods.PERIODS,
+                        period_colors=palettes.PERIOD_COLORS, period_glosses=periods.PERIOD_GLOSSES)
     ax = fig.axes[0]
     markers = {line.get_marker() for line in ax.get_lines() if line.get_marker() not in (None, "None", "")}
     assert {"o", "s", "X"} <= markers  # day, month, unknown

@@ -14,8 +14,10 @@ of a column holding the gloss, or a callable ``term -> gloss or None`` (e.g.
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Callable, Mapping, Sequence
 
+import matplotlib as mpl
 import matplotlib.dates as mdates
 import numpy as np
 import pandas as pd
@@ -23,9 +25,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
-from discourse.study.periods import PERIODS, load_milestones
 from discourse.plotting.style import (
-    PERIOD_COLORS,
     PRECISION_MARKERS,
     _ensure_style,
     bilingual,
@@ -92,18 +92,62 @@ def _date_axis(ax: Axes) -> None:
     ax.xaxis.set_minor_locator(mdates.MonthLocator())
 
 
-def _shade_periods(ax: Axes, start: pd.Timestamp, end: pd.Timestamp, *, labels: bool = True) -> None:
-    for p in PERIODS:
-        lo = max(p.start, start)
-        hi = min(p.end + pd.Timedelta(days=1) if p.end is not None else end, end)
+def _period_rows(periods) -> list[tuple[str, pd.Timestamp, pd.Timestamp | None]]:
+    """``(name, start, end)`` from objects with those attributes or a DataFrame with those columns."""
+    if periods is None:
+        return []
+    if isinstance(periods, pd.DataFrame):
+        _require(periods, ["name", "start", "end"], "periods")
+        items = periods.itertuples(index=False)
+    else:
+        items = periods
+    out = []
+    for p in items:
+        end = getattr(p, "end", None)
+        out.append((str(p.name), pd.Timestamp(p.start), None if end is None or pd.isna(end) else pd.Timestamp(end)))
+    return out
+
+
+def _shade_periods(ax: Axes, start: pd.Timestamp, end: pd.Timestamp, periods, colors: Mapping[str, str] | None,
+                   glosses: Mapping[str, str] | None, *, labels: bool = True) -> None:
+    for name, p_start, p_end in _period_rows(periods):
+        lo = max(p_start, start)
+        hi = min(p_end + pd.Timedelta(days=1) if p_end is not None else end, end)
         if lo >= hi:
             continue
-        ax.axvspan(lo, hi, color=PERIOD_COLORS[p.name], alpha=0.18, lw=0, zorder=0)
+        ax.axvspan(lo, hi, color=color_for(name, colors), alpha=0.18, lw=0, zorder=0)
         if labels:
             ax.text(
-                lo + (hi - lo) / 2, 1.0, period_label(p.name), transform=ax.get_xaxis_transform(),
+                lo + (hi - lo) / 2, 1.0, period_label(name, glosses), transform=ax.get_xaxis_transform(),
                 ha="center", va="bottom", fontsize=8, color="#333333",
             )
+
+
+def _color_keys(docs: pd.DataFrame, color_col: str, label_col: str) -> pd.Series:
+    """The value each row's colour follows: ``color_col``, or the label where it is missing."""
+    keys = docs[color_col].astype("string")
+    return keys.fillna(docs[label_col].astype("string")).fillna("").astype(str).reset_index(drop=True)
+
+
+def _top_groups(values: Sequence, weights: pd.Series | None, max_groups: int | None) -> tuple[list, list]:
+    """The groups to draw (at most ``max_groups``, largest ``weights`` first) and the rest, named."""
+    groups = list(values)
+    if max_groups is None or len(groups) <= max_groups:
+        return groups, []
+    if weights is not None:
+        order = weights.reindex(groups).fillna(0).sort_values(ascending=False, kind="mergesort").index.tolist()
+    else:
+        order = groups
+    keep = set(order[:max_groups])
+    return [g for g in groups if g in keep], [g for g in groups if g not in keep]
+
+
+def _rest_note(fig: Figure, rest: Sequence, what: str) -> None:
+    if not rest:
+        return
+    names = ", ".join(map(str, rest[:12])) + (f" and {len(rest) - 12} more" if len(rest) > 12 else "")
+    fig.text(0.01, 0.0, textwrap.fill(f"Not shown ({len(rest)} {what}): {names}.", 150), fontsize=7,
+             color="#555555", ha="left", va="bottom")
 
 
 # -- 1. document length -------------------------------------------------------
@@ -115,6 +159,9 @@ def plot_document_lengths(
     before_col: str | None = "n_chars_raw",
     after_col: str = "n_chars_clean",
     precision_col: str | None = "date_precision",
+    color_col: str | None = None,
+    colors: Mapping[str, str] | None = None,
+    label_points: bool | None = None,
     ax: Axes | None = None,
 ) -> Figure:
     """Characters per document before and after cleaning, on a real date axis.
@@ -131,6 +178,15 @@ def plot_document_lengths(
         and (optionally) ``before_col`` and ``precision_col``; the defaults
         match ``discourse.cleaning``'s documents table (``n_chars_raw``,
         ``n_chars_clean``) joined with the corpus's ``label`` and ``date``.
+    color_col : str, optional
+        Column the colour follows (e.g. the place, so that a place keeps its
+        colour across years); default ``label_col``. A legend names its values
+        when the points are not labelled.
+    colors : mapping, optional
+        Value of ``color_col`` -> colour (e.g. the study's palette).
+    label_points : bool, optional
+        Write each document's label at its point; default: with at most 8
+        documents (more labels overlap; the legend and the table name them).
 
     Returns
     -------
@@ -150,6 +206,12 @@ def plot_document_lengths(
     fig, ax = _figure(ax, (7.0, 3.8))
     dates = pd.to_datetime(docs[date_col])
     undated = []
+    color_col = color_col or label_col
+    _require(docs, [color_col], "plot_document_lengths")
+    keys = _color_keys(docs, color_col, label_col)
+    cmap = group_colors(keys, palette=colors)
+    if label_points is None:
+        label_points = len(docs) <= 8
     for i, row in enumerate(docs.itertuples(index=False)):
         r = dict(zip(docs.columns, row))
         label, ts = r[label_col], dates.iloc[i]
@@ -157,7 +219,7 @@ def plot_document_lengths(
             undated.append(str(label))
             continue
         prec = _precision(r.get(precision_col)) if precision_col else "day"
-        color = color_for(label)
+        color = cmap[keys.iloc[i]]
         after = float(r[after_col])
         lo, hi = _date_span(ts, prec)
         x = lo + (hi - lo) / 2
@@ -169,8 +231,9 @@ def plot_document_lengths(
         if hi > lo:
             ax.plot([lo, hi], [after, after], color=color, lw=3, alpha=0.5, solid_capstyle="butt", zorder=2)
         top = float(r[before_col]) if before_col is not None else after
-        ax.annotate(str(label), (x, top), xytext=(0, 5), textcoords="offset points",
-                    ha="center", va="bottom", fontsize=8, color=color)
+        if label_points:
+            ax.annotate(str(label), (x, top), xytext=(0, 5), textcoords="offset points",
+                        ha="center", va="bottom", fontsize=8, color=color)
     _date_axis(ax)
     ax.set_ylabel("characters")
     ax.set_ylim(bottom=0)
@@ -181,6 +244,12 @@ def plot_document_lengths(
     if precision_col and (docs[precision_col].astype("string") == "month").any():
         handles.append(Line2D([], [], marker="s", color="#555555", ls="", label="date known to the month"))
     ax.legend(handles=handles, loc="upper left")
+    if not label_points:
+        shown, rest = _top_groups(list(cmap), None, 12)
+        ax.add_artist(ax.legend(handles=handles, loc="upper left"))
+        ax.legend(handles=[Line2D([], [], marker="o", color=cmap[g], ls="", label=str(g)) for g in shown],
+                  title=color_col, loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=7.5)
+        _rest_note(fig, rest, f"values of {color_col}, drawn in their colours")
     if undated:
         ax.text(1.0, -0.14, "undated, not shown: " + ", ".join(undated), transform=ax.transAxes,
                 ha="right", va="top", fontsize=7.5, color="#555555")
@@ -189,25 +258,40 @@ def plot_document_lengths(
 
 
 # -- 2. cleaning audit --------------------------------------------------------
+#: How edits that are not deletions are drawn in :func:`plot_cleaning_audit`.
+_ACTION_STYLE: dict[str, dict] = {
+    "replaced": {"hatch": "////", "fc": "white", "ec": "#555555", "label": "replaced (characters swapped, e.g. , → ，)"},
+    "moved": {"hatch": "....", "fc": "white", "ec": "#555555", "label": "moved (kept, put elsewhere)"},
+}
+
+
 def plot_cleaning_audit(
     audit: pd.DataFrame,
     *,
     doc_col: str = "doc_id",
     rule_col: str = "rule",
     value_col: str = "chars_removed",
+    action_col: str | None = "action",
     doc_order: Sequence[str] | None = None,
     max_rules: int = 9,
     ax: Axes | None = None,
 ) -> Figure:
-    """Characters removed per document and cleaning rule, as stacked bars.
+    """Characters deleted per document and cleaning rule, with replaced and moved ones apart.
 
     Parameters
     ----------
     audit : DataFrame
         The cleaning audit, one row per edit (``doc_id, step, rule, start,
-        end, removed, replacement``: the length of ``removed`` is counted) or
-        per document and rule (``audit_summary``: ``chars_removed``); values
-        are summed per ``doc_col`` and ``rule_col``.
+        end, removed, replacement[, action]``: the length of ``removed`` is
+        counted) or per document and rule (``audit_summary``:
+        ``chars_removed``); values are summed per ``doc_col`` and ``rule_col``.
+    action_col : str, optional
+        With an edit audit that has it (``removed``, ``replaced``,
+        ``moved``): deletions are the stacked coloured bars, by rule;
+        replaced and moved characters are drawn after them as hatched
+        segments, and each bar's label gives the three counts and the net
+        change of length (raw minus clean length, which is what the documents
+        table reports as ``n_chars_removed``).
     doc_order : sequence, optional
         Order of the documents (top to bottom); defaults to the table's order.
     max_rules : int
@@ -221,8 +305,25 @@ def plot_cleaning_audit(
     >>> fig = plot_cleaning_audit(audit)
     >>> [t.get_text() for t in fig.axes[0].get_yticklabels()]
     ['a', 'b']
+    >>> edits = pd.DataFrame({"doc_id": ["a", "a"], "rule": ["footer", "punct"], "removed": ["abcd", ","],
+    ...                       "replacement": ["", "，"], "action": ["removed", "replaced"]})
+    >>> fig = plot_cleaning_audit(edits)
+    >>> [t.get_text() for t in fig.axes[0].texts]
+    [' 4 deleted · 1 replaced · net −4']
     """
-    if value_col not in audit.columns and "removed" in audit.columns:
+    by_action = action_col is not None and action_col in audit.columns and "removed" in audit.columns
+    extra = pd.DataFrame()
+    net = None
+    if by_action:
+        n_removed = audit["removed"].astype("string").str.len().fillna(0)
+        n_inserted = (audit["replacement"].astype("string").str.len().fillna(0)
+                      if "replacement" in audit.columns else 0 * n_removed)
+        act = audit[action_col].astype("string").fillna("removed")
+        net = (n_removed - n_inserted).groupby(audit[doc_col]).sum()
+        frame = audit.assign(**{value_col: n_removed, "_act": act})
+        extra = frame[frame["_act"] != "removed"].groupby([doc_col, "_act"])[value_col].sum().unstack("_act", fill_value=0)
+        audit = frame[frame["_act"] == "removed"]
+    elif value_col not in audit.columns and "removed" in audit.columns:
         audit = audit.assign(**{value_col: audit["removed"].astype("string").str.len().fillna(0)})
     _require(audit, [doc_col, rule_col, value_col], "plot_cleaning_audit")
     table = (
@@ -240,23 +341,46 @@ def plot_cleaning_audit(
     colors = group_colors(rules)
     if len(rules) > max_rules:
         colors[rules[-1]] = "#BBBBBB"
-    fig, ax = _figure(ax, (7.0, 0.55 * len(docs) + 1.6))
+    fig, ax = _figure(ax, (7.5, 0.55 * len(docs) + 1.8))
     y = np.arange(len(docs))
     left = np.zeros(len(docs))
     for rule in rules:
         vals = table[rule].to_numpy(dtype=float)
         ax.barh(y, vals, left=left, color=colors[rule], label=str(rule), height=0.6, edgecolor="white", linewidth=0.5)
         left += vals
-    for yi, total in zip(y, left):
-        ax.text(total, yi, f" {int(round(total)):,}", va="center", ha="left", fontsize=8)
+    deleted = left.copy()
+    extra = extra.reindex(docs).fillna(0) if not extra.empty else extra
+    for action, style in _ACTION_STYLE.items():
+        if action not in extra.columns:
+            continue
+        vals = extra[action].to_numpy(dtype=float)
+        ax.barh(y, vals, left=left, height=0.6, linewidth=0.6, **style)
+        left += vals
+    for k, (yi, total) in enumerate(zip(y, left)):
+        if by_action:
+            parts = [f"{int(round(deleted[k])):,} deleted"]
+            for action in _ACTION_STYLE:
+                if action in extra.columns and extra[action].iloc[k]:
+                    parts.append(f"{int(round(extra[action].iloc[k])):,} {action}")
+            n_net = int(net.get(docs[k], 0)) if net is not None else 0
+            parts.append(f"net {_signed(-n_net)}")
+            text = " " + " · ".join(parts)
+        else:
+            text = f" {int(round(total)):,}"
+        ax.text(total, yi, text, va="center", ha="left", fontsize=7.5)
     ax.set_yticks(y, [str(d) for d in docs])
     ax.invert_yaxis()
-    ax.set_xlabel("characters removed or replaced")
+    ax.set_xlabel("characters deleted, replaced or moved" if by_action else "characters removed or replaced")
     ax.grid(axis="y", visible=False)
-    ax.margins(x=0.12)
-    ax.legend(title="rule", loc="upper left", bbox_to_anchor=(1.0, 1.0))
-    ax.set_title("Cleaning audit: characters removed by rule")
+    ax.set_xlim(0, float(left.max() if len(left) else 1) * (1.55 if by_action else 1.12) or 1)
+    ax.legend(title="rule (deleted)" if by_action else "rule", loc="upper left", bbox_to_anchor=(1.0, 1.0),
+              fontsize=7.5)
+    ax.set_title("Cleaning audit: characters deleted by rule" + (", and replaced or moved" if by_action else ""))
     return fig
+
+
+def _signed(v: int) -> str:
+    return f"\u2212{abs(v):,}" if v < 0 else f"+{v:,}" if v > 0 else "0"
 
 
 # -- 3. keyness ----------------------------------------------------------------
@@ -386,6 +510,10 @@ def plot_topic_shares(
     low_col: str | None = "ci_low",
     high_col: str | None = "ci_high",
     topic_labels: Mapping[str, str] | None = None,
+    colors: Mapping[str, str] | None = None,
+    markers: Mapping[str, str] | None = None,
+    max_groups: int | None = 12,
+    title: str = "Topic shares by group",
     ax: Axes | None = None,
 ) -> Figure:
     """Topic shares per group with bootstrap confidence intervals.
@@ -399,7 +527,13 @@ def plot_topic_shares(
         As returned by :func:`discourse.analysis.topics.topic_shares`
         (``*by, topic, share, ci_low, ci_high, n_units``).
     topic_labels : mapping, optional
-        Topic id -> display label (e.g. its top terms).
+        Topic id -> display label (e.g. its top terms with glosses).
+    colors, markers : mapping, optional
+        Group -> colour / marker (e.g. a document's place colour and its
+        rank in time within the place).
+    max_groups : int, optional
+        At most this many groups are drawn (those with the most units, else
+        the first); the others are named under the figure.
 
     Examples
     --------
@@ -413,8 +547,11 @@ def plot_topic_shares(
     _require(shares, [group_col, topic_col, share_col, low_col, high_col], "plot_topic_shares")
     topics = list(pd.unique(shares[topic_col]))
     groups = list(pd.unique(shares[group_col].dropna()))
-    colors = group_colors(groups)
-    fig, ax = _figure(ax, (7.0, 0.32 * len(topics) * max(1, len(groups)) ** 0.5 + 1.8))
+    weight = shares.groupby(group_col)["n_units"].max() if "n_units" in shares.columns else None
+    groups, rest = _top_groups(groups, weight, max_groups)
+    colors = group_colors(groups, palette=colors)
+    markers = dict(markers or {})
+    fig, ax = _figure(ax, (7.5, 0.32 * len(topics) * max(1, len(groups)) ** 0.5 + 1.8))
     n = len(groups)
     offsets = (np.arange(n) - (n - 1) / 2) * (0.7 / max(n, 1))
     for j, g in enumerate(groups):
@@ -424,10 +561,10 @@ def plot_topic_shares(
         if low_col and high_col:
             lo = x - sub[low_col].to_numpy(dtype=float)
             hi = sub[high_col].to_numpy(dtype=float) - x
-            ax.errorbar(x, y, xerr=np.vstack([lo, hi]), fmt="o", color=colors[g], ms=4.5,
+            ax.errorbar(x, y, xerr=np.vstack([lo, hi]), fmt=markers.get(str(g), "o"), color=colors[g], ms=4.5,
                         elinewidth=1.2, capsize=0, label=str(g))
         else:
-            ax.plot(x, y, "o", color=colors[g], ms=4.5, label=str(g))
+            ax.plot(x, y, markers.get(str(g), "o"), color=colors[g], ms=4.5, label=str(g))
     for k in range(1, len(topics)):
         ax.axhline(k - 0.5, color="#eeeeee", lw=0.8, zorder=0)
     labels = [topic_labels.get(t, str(t)) if topic_labels else str(t) for t in topics]
@@ -436,8 +573,9 @@ def plot_topic_shares(
     ax.set_xlim(left=0)
     ax.grid(axis="y", visible=False)
     ax.set_xlabel("share of units (95% bootstrap CI)" if low_col else "share of units")
-    ax.legend(title=group_col, loc="upper left", bbox_to_anchor=(1.0, 1.0))
-    ax.set_title("Topic shares by group")
+    ax.legend(title=group_col, loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=7.5)
+    ax.set_title(title)
+    _rest_note(fig, rest, "groups")
     return fig
 
 
@@ -453,12 +591,17 @@ def plot_timeline(
     label_col: str = "label",
     source_col: str | None = "date_source",
     scope: Sequence[str] | None = ("national",),
+    periods=None,
+    period_colors: Mapping[str, str] | None = None,
+    period_glosses: Mapping[str, str] | None = None,
+    color_col: str | None = None,
+    colors: Mapping[str, str] | None = None,
+    title: str = "Documents and national policy milestones",
     ax: Axes | None = None,
 ) -> Figure:
-    """The documents on a time axis with the national policy periods and milestones.
+    """The documents on a time axis with the policy periods and milestones the caller passes.
 
-    Periods (:data:`discourse.study.periods.PERIODS`) are shaded and labelled in
-    Chinese with English glosses; each milestone of ``data/milestones.csv``
+    ``periods`` are shaded and labelled with their glosses; each milestone
     inside the window is a dashed line with its short bilingual label. Each
     document is a row; its marker shows how precise its date is: a circle for
     a day, a square with a bar across the month for a month; an open marker
@@ -470,7 +613,17 @@ def plot_timeline(
     docs : DataFrame
         Documents table (:func:`discourse.ingest.corpus.load_corpus`).
     milestones : DataFrame, optional
-        Defaults to :func:`discourse.study.periods.load_milestones`.
+        ``date, short_zh, short_en`` (optionally ``date_precision, scope``);
+        None draws no milestone.
+    periods : sequence or DataFrame, optional
+        Objects with ``name, start, end`` (``end`` inclusive, None: open) or a
+        table with those columns; None shades nothing.
+    period_colors, period_glosses : mapping, optional
+        Period name -> colour / English gloss.
+    color_col : str, optional
+        Column the documents' colour follows (e.g. the place); default the label.
+    colors : mapping, optional
+        Value of ``color_col`` -> colour.
     start, end : str
         The window (default 2020-09 to 2022-12).
     scope : sequence of str, optional
@@ -480,17 +633,21 @@ def plot_timeline(
     --------
     >>> docs = pd.DataFrame({"label": ["Hami", "XX-1"],
     ...     "date": pd.to_datetime(["2020-09-21", "2021-10-01"]), "date_precision": ["day", "month"]})
-    >>> fig = plot_timeline(docs)
+    >>> periods = pd.DataFrame({"name": ["A"], "start": pd.to_datetime(["2020-01-01"]), "end": [None]})
+    >>> fig = plot_timeline(docs, periods=periods)
     >>> [t.get_text() for t in fig.axes[0].get_yticklabels()]
     ['Hami', 'XX-1']
     """
-    _require(docs, [date_col, label_col, precision_col], "plot_timeline")
+    color_col = color_col or label_col
+    _require(docs, [date_col, label_col, precision_col, color_col], "plot_timeline")
     if milestones is None:
-        milestones = load_milestones()
+        milestones = pd.DataFrame({"date": pd.Series(dtype="datetime64[ns]"), "short_zh": [], "short_en": []})
     _require(milestones, ["date", "short_zh", "short_en"], "plot_timeline milestones")
     t0, t1 = pd.Timestamp(start), pd.Timestamp(end)
+    keys = _color_keys(docs, color_col, label_col)
+    cmap = group_colors(keys, palette=colors)
     fig, ax = _figure(ax, (9.0, 0.3 * len(docs) + 4.2))
-    _shade_periods(ax, t0, t1)
+    _shade_periods(ax, t0, t1, periods, period_colors, period_glosses)
     ms = milestones[(milestones["date"] >= t0) & (milestones["date"] <= t1)]
     if scope is not None and "scope" in ms.columns:
         ms = ms[ms["scope"].astype("string").isin(list(scope))]
@@ -509,8 +666,7 @@ def plot_timeline(
     edge_x = t1 + pd.Timedelta(days=20)
     used: set[str] = set()
     for i in range(n):
-        label = docs[label_col].iloc[i]
-        color = color_for(label)
+        color = cmap[keys.iloc[i]]
         prec = _precision(docs[precision_col].iloc[i]) if precision_col else "day"
         ts = dates.iloc[i]
         open_marker = (
@@ -549,7 +705,7 @@ def plot_timeline(
                               label="publication date (event date unknown)"))
     handles.append(Line2D([], [], color="#444444", lw=0.8, ls="--", label="national milestone"))
     ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.1), ncols=3, fontsize=7.5)
-    ax.set_title("Documents and national COVID-19 policy milestones", pad=28)
+    ax.set_title(title, pad=28)
     return fig
 
 
@@ -599,8 +755,8 @@ def plot_similarity_heatmap(
     *,
     order: str | Sequence | None = "cluster",
     annotate: bool = True,
-    vmin: float = 0.0,
-    vmax: float = 1.0,
+    vmin: float | None = None,
+    vmax: float | None = None,
     cmap: str = "viridis",
     title: str = "Similarity between documents",
     ax: Axes | None = None,
@@ -617,6 +773,11 @@ def plot_similarity_heatmap(
         ``"cluster"`` uses :func:`cluster_order`; None keeps the given order.
     annotate : bool
         Write the value in each cell.
+    vmin, vmax : float, optional
+        Ends of the colour scale; default: the range of the off-diagonal
+        cells, so that their differences are visible (a document's
+        similarity with itself, 1, would otherwise take the whole scale).
+        The diagonal is drawn in light grey and labelled "1".
 
     Examples
     --------
@@ -640,20 +801,40 @@ def plot_similarity_heatmap(
     else:
         labels = list(order)
     m = sim.loc[labels, labels].to_numpy(dtype=float)
-    fig, ax = _figure(ax, (1.0 * len(labels) + 2.6, 0.85 * len(labels) + 1.6))
-    im = ax.imshow(m, cmap=cmap, vmin=vmin, vmax=vmax)
-    ticks = np.arange(len(labels))
-    ax.set_xticks(ticks, [str(v) for v in labels], rotation=45, ha="right")
-    ax.set_yticks(ticks, [str(v) for v in labels])
+    n = len(labels)
+    off = m[~np.eye(n, dtype=bool)] if n > 1 else m.ravel()
+    off = off[np.isfinite(off)]
+    if vmin is None:
+        vmin = float(off.min()) if off.size else 0.0
+    if vmax is None:
+        vmax = float(off.max()) if off.size else 1.0
+    if vmax <= vmin:
+        vmax = vmin + 1e-9
+    shown = m.copy()
+    if n > 1:
+        np.fill_diagonal(shown, np.nan)
+    big = n > 25
+    annotate = annotate and not big
+    side = min(0.85 * n + 2.6, 12.0)
+    fig, ax = _figure(ax, (side + 1.0, side))
+    cm = mpl.colormaps[cmap].with_extremes(bad="#e8e8e8")
+    im = ax.imshow(np.ma.masked_invalid(shown), cmap=cm, vmin=vmin, vmax=vmax)
+    ticks = np.arange(n)
+    fs = 8 if n <= 25 else max(3.0, 8 * 25 / n)
+    ax.set_xticks(ticks, [str(v) for v in labels], rotation=45 if n <= 25 else 90, ha="right" if n <= 25 else "center",
+                  fontsize=fs)
+    ax.set_yticks(ticks, [str(v) for v in labels], fontsize=fs)
     ax.grid(False)
     if annotate:
         mid = (vmin + vmax) / 2
-        for i in range(len(labels)):
-            for j in range(len(labels)):
-                if np.isfinite(m[i, j]):
-                    ax.text(j, i, f"{m[i, j]:.2f}", ha="center", va="center", fontsize=8,
+        for i in range(n):
+            for j in range(n):
+                if i == j:
+                    ax.text(j, i, "1", ha="center", va="center", fontsize=8, color="#777777")
+                elif np.isfinite(m[i, j]):
+                    ax.text(j, i, f"{m[i, j]:.3f}", ha="center", va="center", fontsize=8,
                             color="white" if m[i, j] < mid else "black")
-    fig.colorbar(im, ax=ax, shrink=0.8, label="similarity")
+    fig.colorbar(im, ax=ax, shrink=0.8, label=f"similarity (scale: off-diagonal range {vmin:.3f}–{vmax:.3f})")
     ax.set_title(title)
     return fig
 
@@ -668,6 +849,11 @@ def plot_feature_rates(
     count_col: str | None = "count",
     gloss: Gloss = None,
     unit: str = "per 1,000 word tokens",
+    colors: Mapping[str, str] | None = None,
+    markers: Mapping[str, str] | None = None,
+    max_groups: int | None = 12,
+    annotate_counts: bool | None = None,
+    title: str = "Discourse features per document",
     ax: Axes | None = None,
 ) -> Figure:
     """Dot plot of discourse-feature rates per document, counts written beside.
@@ -686,6 +872,16 @@ def plot_feature_rates(
         English gloss of each feature name (column or callable).
     unit : str
         Unit of the rate, for the axis label.
+    colors, markers : mapping, optional
+        Group -> colour / marker (e.g. a document's place colour, so that a
+        place keeps its colour across years, and its rank in time).
+    max_groups : int, optional
+        At most this many groups (those with the highest total count); the
+        others are named under the figure.
+    annotate_counts : bool, optional
+        Write the raw count beside each dot; default with at most 6 groups
+        (beyond that the labels merge; the table gives the counts).
+    title : str
 
     Examples
     --------
@@ -698,17 +894,22 @@ def plot_feature_rates(
     _require(rates, [feature_col, group_col, rate_col, count_col], "plot_feature_rates")
     feats = list(pd.unique(rates[feature_col]))
     groups = list(pd.unique(rates[group_col].dropna()))
-    colors = group_colors(groups)
-    fig, ax = _figure(ax, (7.0, 0.42 * len(feats) + 1.6))
+    weight = rates.groupby(group_col)[count_col].sum() if count_col else None
+    groups, rest = _top_groups(groups, weight, max_groups)
+    colors = group_colors(groups, palette=colors)
+    markers = dict(markers or {})
     n = len(groups)
+    if annotate_counts is None:
+        annotate_counts = n <= 6
+    fig, ax = _figure(ax, (7.5, (0.42 + 0.05 * max(0, n - 5)) * len(feats) + 1.6))
     offsets = (np.arange(n) - (n - 1) / 2) * (0.6 / max(n, 1))
     row = {f: i for i, f in enumerate(feats)}
     for j, g in enumerate(groups):
         sub = rates[rates[group_col] == g]
         y = sub[feature_col].map(row).to_numpy(dtype=float) + offsets[j]
         x = sub[rate_col].to_numpy(dtype=float)
-        ax.plot(x, y, "o", color=colors[g], ms=5, ls="", label=str(g))
-        if count_col is not None:
+        ax.plot(x, y, markers.get(str(g), "o"), color=colors[g], ms=5, ls="", label=str(g))
+        if count_col is not None and annotate_counts:
             for xi, yi, c in zip(x, y, sub[count_col]):
                 if np.isfinite(xi) and pd.notna(c):
                     ax.annotate(f"{int(c)}", (xi, yi), xytext=(5, 0), textcoords="offset points",
@@ -721,9 +922,10 @@ def plot_feature_rates(
     ax.set_xlim(left=0)
     ax.margins(x=0.1)
     ax.grid(axis="y", visible=False)
-    ax.set_xlabel(f"rate {unit}" + ("  (numbers: raw counts)" if count_col else ""))
-    ax.legend(title=group_col, loc="upper left", bbox_to_anchor=(1.0, 1.0))
-    ax.set_title("Discourse features per document")
+    ax.set_xlabel(f"rate {unit}" + ("  (numbers: raw counts)" if count_col and annotate_counts else ""))
+    ax.legend(title=group_col, loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=7.5)
+    ax.set_title(title)
+    _rest_note(fig, rest, "groups")
     return fig
 
 
@@ -769,7 +971,10 @@ def plot_robustness(
     nrows = int(np.ceil(len(findings) / ncols))
     nvar = results[variant_col].nunique()
     _ensure_style()
-    fig = Figure(figsize=(3.6 * ncols + 1.0, (0.3 * nvar + 1.0) * nrows), layout="constrained")
+    width = 40 if ncols > 1 else 80  # characters of a panel title per line
+    titles = [textwrap.fill(str(f), width) if f is not None else None for f in findings]
+    n_lines = max((t.count("\n") + 1 for t in titles if t), default=1)
+    fig = Figure(figsize=(4.6 * ncols + 1.0, (0.3 * nvar + 0.8 + 0.2 * n_lines) * nrows), layout="constrained")
     axes = fig.subplots(nrows, ncols, squeeze=False)
     for k, finding in enumerate(findings):
         ax = axes[k // ncols][k % ncols]
@@ -794,7 +999,7 @@ def plot_robustness(
         ax.grid(axis="y", visible=False)
         ax.margins(x=0.15)
         if finding is not None:
-            ax.set_title(str(finding), fontsize=9.5)
+            ax.set_title(titles[k], fontsize=9, loc="left")
     for k in range(len(findings), nrows * ncols):
         axes[k // ncols][k % ncols].set_visible(False)
     fig.supxlabel(value_col, fontsize=9)

@@ -8,9 +8,10 @@
   is the fallback for the few symbols Noto lacks.
 * One style file, ``discourse/resources/discourse.mplstyle``, applied by
   :func:`use_style`.
-* Fixed colours per city (:data:`CITY_COLORS`) and per policy period
-  (:data:`PERIOD_COLORS`); any other group gets a colour from a fallback
-  palette chosen by a hash of its name, so it is the same in every figure.
+* Colours: a caller's palette (value -> colour; the study's fixed palettes of
+  places, periods and levels are in ``discourse.study.palettes``); any other
+  value gets a colour from a fallback palette chosen by a hash of its name, so
+  it is the same in every figure. Nothing here knows a city or a period.
 * :func:`save_figure` writes PNG and SVG under stable names, atomically and
   byte-identical on a rerun.
 """
@@ -31,7 +32,7 @@ from matplotlib.figure import Figure
 
 from discourse import config
 from discourse.io import atomic_write_bytes
-from discourse.study.periods import PERIOD_GLOSSES, PERIOD_ORDER
+from collections.abc import Mapping
 
 #: File name of the CJK font inside ``mplfonts/fonts/``.
 CJK_FONT_FILE: str = "NotoSansCJKsc-Regular.otf"
@@ -53,29 +54,11 @@ _SAVE_METADATA: dict[str, dict[str, None]] = {
 }
 
 # -- colours ----------------------------------------------------------------
-#: Colour per city / document label (Okabe-Ito, colour-blind safe).
-CITY_COLORS: dict[str, str] = {
-    "Hami": "#0072B2",
-    "Changzhi": "#D55E00",
-    "Jiyuan": "#009E73",
-    "XX-1": "#CC79A7",
-    "XX-2": "#E69F00",
-}
-#: Other spellings of the same cities (Chinese names, doc ids).
-CITY_ALIASES: dict[str, str] = {
-    "哈密市": "Hami", "哈密": "Hami", "hami": "Hami", "hami-2020": "Hami",
-    "长治市": "Changzhi", "长治": "Changzhi", "changzhi": "Changzhi", "changzhi-2022": "Changzhi",
-    "济源市": "Jiyuan", "济源": "Jiyuan", "jiyuan": "Jiyuan", "jiyuan-2022": "Jiyuan",
-    "xx-1": "XX-1", "xx-2021": "XX-1", "xx-2": "XX-2", "xx-2022": "XX-2",
-}
-#: Colour per national policy period (Paul Tol's light scheme; used as shading).
-PERIOD_COLORS: dict[str, str] = {
-    "应急": "#BBBBBB",
-    "常态化": "#77AADD",
-    "动态清零": "#EE8866",
-    "优化": "#44BB99",
-    "乙类乙管": "#DDDDDD",
-}
+#: Deprecated, kept empty so that old imports work: the fixed palettes (cities,
+#: periods, levels) belong to the study, in ``discourse.study.palettes``, and are
+#: passed to the plot functions as ``colors=`` / ``palette=``.
+CITY_COLORS: dict[str, str] = {}
+PERIOD_COLORS: dict[str, str] = {}
 #: Colours for any other group value (Paul Tol's muted scheme plus greys).
 FALLBACK_PALETTE: tuple[str, ...] = (
     "#332288", "#88CCEE", "#44AA99", "#117733", "#999933", "#DDCC77",
@@ -229,64 +212,64 @@ def _hash_index(value: str, n: int) -> int:
     return int.from_bytes(hashlib.sha256(value.encode("utf-8")).digest()[:8], "big") % n
 
 
-def canonical_city(value: object) -> str | None:
-    """The label of a known city (``"哈密市"`` -> ``"Hami"``), else None.
+def canonical_city(value: object, aliases: Mapping[str, str] | None = None) -> str | None:
+    """The canonical name of a value under ``aliases`` (spelling -> name), else None.
 
     Examples
     --------
-    >>> canonical_city("济源市"), canonical_city("jiyuan"), canonical_city("Paris")
-    ('Jiyuan', 'Jiyuan', None)
+    >>> canonical_city("济源市", {"济源市": "Jiyuan"}), canonical_city("Paris")
+    ('Jiyuan', None)
     """
     s = str(value).strip()
-    if s in CITY_COLORS:
-        return s
-    return CITY_ALIASES.get(s, CITY_ALIASES.get(s.lower()))
+    if not aliases:
+        return None
+    return aliases.get(s, aliases.get(s.lower()))
 
 
-def color_for(value: object) -> str:
-    """The colour of one group value: a city, a period or anything else.
+def color_for(value: object, palette: Mapping[str, str] | None = None) -> str:
+    """The colour of one group value: from ``palette`` when it names it, else hashed.
 
-    Cities and periods have fixed colours; any other value gets a colour from
+    A value missing from ``palette`` gets a colour from
     :data:`FALLBACK_PALETTE` chosen by a SHA-256 hash of its text, so the
     same value has the same colour in every figure and every run (two
     different values may share one; :func:`group_colors` avoids that within a
-    figure).
+    figure). The study layer owns the fixed palettes
+    (``discourse.study.palettes``).
 
     Examples
     --------
-    >>> color_for("Hami"), color_for("哈密市"), color_for("动态清零")
-    ('#0072B2', '#0072B2', '#EE8866')
+    >>> color_for("Hami", {"Hami": "#0072B2"})
+    '#0072B2'
     >>> color_for("Paris") == color_for("Paris")
     True
     """
-    city = canonical_city(value)
-    if city is not None:
-        return CITY_COLORS[city]
     s = str(value)
-    if s in PERIOD_COLORS:
-        return PERIOD_COLORS[s]
+    if palette is not None and s in palette:
+        return palette[s]
     return FALLBACK_PALETTE[_hash_index(s, len(FALLBACK_PALETTE))]
 
 
-def group_colors(values: Iterable[object]) -> dict[object, str]:
+def group_colors(values: Iterable[object], palette: Mapping[str, str] | None = None) -> dict[object, str]:
     """Colours for the distinct values of a group column, without clashes.
 
-    Known cities and periods keep their fixed colours; other values get their
+    Values named in ``palette`` keep its colour; other values get their
     hashed fallback colour, moving on to the next free palette entry when it
     is taken (values handled in sorted order, so the result is deterministic).
 
     Examples
     --------
-    >>> group_colors(["Jiyuan", "Hami", "Jiyuan"])
+    >>> group_colors(["Jiyuan", "Hami", "Jiyuan"], {"Hami": "#0072B2", "Jiyuan": "#009E73"})
     {'Hami': '#0072B2', 'Jiyuan': '#009E73'}
+    >>> len(set(group_colors(["a", "b", "c"]).values()))
+    3
     """
     uniq = sorted({v for v in values if v is not None and v == v}, key=str)
     out: dict[object, str] = {}
     taken: set[str] = set()
     unknown = []
     for v in uniq:
-        if canonical_city(v) is not None or str(v) in PERIOD_COLORS:
-            out[v] = color_for(v)
+        if palette is not None and str(v) in palette:
+            out[v] = palette[str(v)]
             taken.add(out[v])
         else:
             unknown.append(v)
@@ -304,18 +287,18 @@ def group_colors(values: Iterable[object]) -> dict[object, str]:
     return {v: out[v] for v in uniq}
 
 
-def period_color(period: str) -> str:
-    """The colour of a national policy period (see :mod:`discourse.study.periods`).
+def period_color(period: str, colors: Mapping[str, str]) -> str:
+    """The colour of a period in the palette the caller passes (e.g. the study's).
 
     Examples
     --------
-    >>> period_color("常态化")
+    >>> period_color("常态化", {"常态化": "#77AADD"})
     '#77AADD'
     """
     try:
-        return PERIOD_COLORS[period]
+        return colors[period]
     except KeyError:
-        raise KeyError(f"unknown period {period!r}; expected one of {PERIOD_ORDER}") from None
+        raise KeyError(f"unknown period {period!r}; expected one of {list(colors)}") from None
 
 
 # -- labels -----------------------------------------------------------------
@@ -346,15 +329,15 @@ def bilingual(term: object, gloss: object = None, *, sep: str = "\n") -> str:
     return f"{t}{sep}({g})"
 
 
-def period_label(period: str, *, sep: str = "\n") -> str:
-    """A period name with its English gloss (``"常态化\\n(normalised prevention)"``).
+def period_label(period: str, glosses: Mapping[str, str] | None = None, *, sep: str = "\n") -> str:
+    """A period name with its English gloss from ``glosses`` (``"常态化\\n(normalised prevention)"``).
 
     Examples
     --------
-    >>> period_label("优化", sep=" ")
+    >>> period_label("优化", {"优化": "optimisation / reopening"}, sep=" ")
     '优化 (optimisation / reopening)'
     """
-    return bilingual(period, PERIOD_GLOSSES.get(period), sep=sep)
+    return bilingual(period, (glosses or {}).get(period), sep=sep)
 
 
 # -- saving -----------------------------------------------------------------
@@ -435,15 +418,14 @@ __all__ = [
     "DEFAULT_DPI",
     "STYLE_PATH",
     "CITY_COLORS",
-    "CITY_ALIASES",
     "PERIOD_COLORS",
+    "canonical_city",
     "FALLBACK_PALETTE",
     "PRECISION_MARKERS",
     "cjk_font_path",
     "register_cjk_font",
     "use_style",
     "style_context",
-    "canonical_city",
     "color_for",
     "group_colors",
     "period_color",

@@ -1,14 +1,16 @@
-"""Reports: execute notebooks (papermill), render HTML (nbconvert), write the index."""
+"""Reports: execute notebooks (papermill), render HTML (nbconvert) with its apparatus, write the indexes."""
 
 from discourse.report.runner import (
     INDEX_TITLE,
     KERNEL_ENV,
+    MAX_PAGE_BYTES,
     KERNEL_NAME,
     ReportError,
     ReportResult,
     check_inert_html,
     execute_notebook,
     find_notebooks,
+    glossary_html,
     notebook_summary,
     remove_tagged_cells,
     render_html,
@@ -38,4 +40,6 @@ __all__ = [
     "remove_tagged_cells",
     "write_failure_page",
     "write_study_list",
+    "glossary_html",
+    "MAX_PAGE_BYTES",
 ]

@@ -74,20 +74,20 @@ _TEMPLATE = """\
 {%- block html_head_js_mathjax -%}{%- endblock html_head_js_mathjax -%}
 {%- block html_head_js_mermaidjs -%}{%- endblock html_head_js_mermaidjs -%}
 {%- block html_head_css -%}
-<style type="text/css">
-  nav.discourse-nav { font-family: system-ui, sans-serif; font-size: 14px; padding: 8px 16px;
-                      border-bottom: 1px solid #ddd; background: #fafafa; }
-  nav.discourse-nav a { margin-right: 1.5em; }
-</style>
+<style type="text/css">{{ resources.discourse_css }}</style>
 {%- endblock html_head_css -%}
 {%- block body_header -%}
 {{ super() }}
-<nav class="discourse-nav"><a href="{{ resources.discourse_index_href | escape }}">All reports</a>\
-<a href="{{ resources.discourse_other_href | escape }}">{{ resources.discourse_other_label | escape }}</a></nav>
+<!--discourse:header-->
 {%- endblock body_header -%}
+{%- block body_footer -%}
+<!--discourse:footer-->
+{{ super() }}
+{%- endblock body_footer -%}
 """
 
-
+#: Page-size limit of a rendered report (bytes): a page over it is refused.
+MAX_PAGE_BYTES: int = 5_000_000
 
 
 @dataclass
@@ -120,7 +120,7 @@ def find_notebooks(pattern: str | os.PathLike[str] | None = None) -> list[Path]:
 
     Examples
     --------
-    >>> [p.name for p in find_notebooks()][:2]
+    >>> [p.name for p in find_notebooks(Path(config.NOTEBOOKS_DIR) / "seeds")][:2]
     ['01-corpus.ipynb', '02-vocabulary.ipynb']
     """
     if pattern is None:
@@ -393,43 +393,119 @@ def _exporter(reader: bool):
     return exporter
 
 
+def _siblings(notebook: Path) -> list[Path]:
+    return sorted((p for p in notebook.parent.glob("*.ipynb") if not p.name.startswith(".")), key=lambda p: p.name)
+
+
 def render_html(
-    notebook: str | os.PathLike[str], reports_dir: str | os.PathLike[str]
+    notebook: str | os.PathLike[str],
+    reports_dir: str | os.PathLike[str],
+    *,
+    run_info: Mapping[str, object] | None = None,
+    siblings: Sequence[str | os.PathLike[str]] | None = None,
+    out_root: str | os.PathLike[str] | None = None,
+    max_bytes: int | None = None,
 ) -> tuple[Path, Path]:
     """Render one executed notebook to ``<reports>/<stem>.html`` and ``<reports>/code/<stem>.html``.
 
     The first is the reader's version (no code, no prompts), the second the
-    full version with code. Each links to the index and to the other version.
-    A page that would contain active markup is not written
-    (:func:`check_inert_html`).
+    full version with code. Each page gets the apparatus of
+    :mod:`discourse.report.apparatus`: navigation (all studies, the study's
+    index, previous and next report, the other version), a table of
+    contents, the lists of its tables and figures with their files, a run
+    box, the data card, and the references its text cites. Files the
+    notebook's tables and figures link (CSV, SVG, PNG) are copied from the
+    output root into ``<reports>/data/``.
+
+    Parameters
+    ----------
+    notebook : path-like
+    reports_dir : path-like
+        The study's report folder (``reports/<study>``).
+    run_info : mapping, optional
+        The run record for the run box; default: the one the notebook's
+        display calls recorded.
+    siblings : sequence of paths, optional
+        The study's notebooks in order, for previous/next links; default:
+        the ``*.ipynb`` beside ``notebook``.
+    out_root : path-like, optional
+        The output folder the linked files are relative to; default: two
+        levels above ``reports_dir``.
+    max_bytes : int, optional
+        Page-size limit; default :data:`MAX_PAGE_BYTES`. A larger page is refused.
 
     Returns
     -------
     (Path, Path)
         Reader's version, full version.
+
+    Raises
+    ------
+    ReportError
+        When the page holds active markup (:func:`check_inert_html`) or is over the size limit.
     """
+    import copy
+
+    from discourse.report import apparatus as ap
+
     notebook = Path(notebook)
     reports_dir = Path(reports_dir)
-    nb = nbformat.read(str(notebook), as_version=4)
-    title, _ = notebook_summary(nb)
+    root = Path(out_root) if out_root is not None else reports_dir.resolve().parent.parent
+    limit = MAX_PAGE_BYTES if max_bytes is None else int(max_bytes)
+    nb0 = nbformat.read(str(notebook), as_version=4)
+    title, _ = notebook_summary(nb0)
     stem = notebook.stem
+    sibs = [Path(p) for p in siblings] if siblings is not None else _siblings(notebook)
+    stems = [p.stem for p in sibs]
+    prev = nxt = None
+    if stem in stems:
+        i = stems.index(stem)
+        if i > 0:
+            prev = (stems[i - 1], notebook_summary(sibs[i - 1])[0] or stems[i - 1])
+        if i + 1 < len(stems):
+            nxt = (stems[i + 1], notebook_summary(sibs[i + 1])[0] or stems[i + 1])
+    final_root = ap.final_root_of(reports_dir)
     out = []
-    for reader, target, index_href, other_href, other_label in (
-        (True, reports_dir / f"{stem}.html", "index.html", f"code/{stem}.html", "Version with code"),
-        (False, reports_dir / "code" / f"{stem}.html", "../index.html", f"../{stem}.html", "Reader's version (no code)"),
-    ):
+    contents = None
+    for reader, target in ((True, reports_dir / f"{stem}.html"), (False, reports_dir / "code" / f"{stem}.html")):
+        up = "" if reader else "../"
+        nb = copy.deepcopy(nb0)
+        contents = ap.prepare_notebook(nb, reports_dir=reports_dir, out_root=root, code_version=not reader)
+        info = dict(contents.run)
+        info.update(run_info or {})
         resources = {
             "metadata": {"name": title or stem, "path": str(notebook.parent)},
-            "discourse_index_href": index_href,
-            "discourse_other_href": other_href,
-            "discourse_other_label": other_label,
+            "discourse_css": ap.APPARATUS_CSS,
         }
         try:
             body, _res = _exporter(reader).from_notebook_node(nb, resources=resources)
         except Exception as exc:
             raise ReportError(f"notebook {notebook} could not be rendered to HTML: {type(exc).__name__}: {exc}") from exc
+        nav = ap.nav_html(
+            index_href=f"{up}index.html", root_href=f"{up}../index.html",
+            other_href=f"code/{stem}.html" if reader else f"../{stem}.html",
+            other_label="Version with code" if reader else "Reader's version (no code)",
+            prev=(f"{up}{prev[0]}.html" if reader else f"{prev[0]}.html", prev[1]) if prev else None,
+            next_=(f"{up}{nxt[0]}.html" if reader else f"{nxt[0]}.html", nxt[1]) if nxt else None,
+        )
+        contents_box = ap.contents_html(contents)
+        if not reader:
+            contents_box = re.sub(r'(<a class="dx-file" href=")(data/)', r"\1../\2", contents_box)
+        top = (
+            f'{nav}<div class="dx-apparatus"><div class="dx-top"><div>{ap.toc_html(body)}{contents_box}</div>'
+            f"<div><p class='dx-box-title'>This run</p>{run_box(info) if info else '<p>No run record.</p>'}"
+            f"{ap.data_card(info, final_root=final_root, depth=2 if reader else 3)}</div></div></div>"
+        )
+        bottom = f'<div class="dx-apparatus">{ap.references_html(contents.text)}{nav}</div>'
+        body = body.replace("<!--discourse:header-->", top, 1).replace("<!--discourse:footer-->", bottom, 1)
         check_inert_html(body, f"the HTML of notebook {notebook}")
+        size = len(body.encode("utf-8"))
+        if size > limit:
+            raise ReportError(f"the HTML of notebook {notebook} is {size:,} bytes, over the page-size limit of "
+                              f"{limit:,} bytes: show fewer rows or smaller figures, or link the data as CSV")
         out.append(atomic_write_text(target, body))
+    if contents is not None:
+        ap.write_contents_record(reports_dir, stem, title or stem, contents)
     return out[0], out[1]
 
 
@@ -446,6 +522,13 @@ _PAGE_CSS = """
   dl.run dt { color: #555; }
   dl.run dd { margin: 0; overflow-wrap: anywhere; }
   pre.error { white-space: pre-wrap; background: #fff3f3; padding: 1em; border-left: 3px solid #c00; }
+  ul.items { font-size: .9em; padding-left: 1.2em; } ul.items li { margin-bottom: .2em; }
+  details summary { cursor: pointer; color: #345; font-size: .9em; }
+  section.glossary h3 { font-size: 1em; margin: .6em 0 .2em; }
+  table.glossary { border-collapse: collapse; font-size: .85em; width: 100%; }
+  table.glossary th, table.glossary td { text-align: left; vertical-align: top; padding: .15em .5em;
+    border-bottom: 1px solid #eee; }
+  table.glossary th { white-space: nowrap; word-break: keep-all; }
 """
 
 
@@ -530,31 +613,61 @@ def write_index(
     >>> "Corpus &lt;b&gt;" in p.read_text(encoding="utf-8")
     True
     """
+    from discourse.report.apparatus import read_contents_records
+
     esc = html.escape
+    records = read_contents_records(Path(reports_dir))
     rows = []
-    n = len(entries)
-    for i, (stem, nb_title, summary) in enumerate(entries):
+    for stem, nb_title, summary in entries:
+        rec = records.get(stem, {})
+        found = []
+        for label, key in (("Table", "tables"), ("Figure", "figures")):
+            for it in rec.get(key, []):
+                files = " ".join(f'<a href="{esc(dest)}">{esc(Path(dest).suffix[1:].upper())}</a>'
+                                 for dest, _src in it.get("files") or [])
+                found.append(f"<li>{label} {esc(str(it.get('number')))}. {esc(str(it.get('caption') or ''))} {files}</li>")
+        listing = (f'<details><summary>{len(rec.get("tables", []))} tables, {len(rec.get("figures", []))} figures '
+                   f"(with their data)</summary><ul class=\"items\">{''.join(found)}</ul></details>") if found else ""
         rows.append(
             "  <li>\n"
             f'    <h2><a href="{esc(stem)}.html">{esc(nb_title or stem)}</a></h2>\n'
             f"    <p>{esc(summary)}</p>\n"
             f'    <p class="links"><a href="{esc(stem)}.html">read</a> · '
             f'<a href="code/{esc(stem)}.html">with code</a> · <code>notebooks/{esc(stem)}.ipynb</code></p>\n'
+            f"    {listing}\n"
             "  </li>"
         )
     body = (
-        '<p><a href="../index.html">All studies</a></p>\n'
+        '<p><a href="../index.html">All studies</a> (with a glossary of the policy terms and methods)</p>\n'
         "<p>Each report is one notebook of the study, executed on the corpus and rendered in two\n"
-        "versions: a reader's version without code, and a version with the code.</p>\n"
+        "versions: a reader's version without code, and a version with the code. Every table can be\n"
+        "downloaded as CSV and every figure as SVG and PNG; long tables can be searched and sorted.</p>\n"
         + (run_box(run_info) if run_info else "")
         + f"\n<ol>\n{chr(10).join(rows)}\n</ol>\n"
     )
-    _ = n
     return atomic_write_text(Path(reports_dir) / "index.html", _page(title, body))
 
 
+def glossary_html() -> str:
+    """The index's glossary of policy terms and methods (``resources/index_glossary.tsv``), escaped."""
+    from discourse.report.apparatus import read_glossary
+
+    esc = html.escape
+    g = read_glossary()
+    parts = []
+    for kind, heading in (("policy", "Policy terms"), ("method", "Methods")):
+        rows = "".join(
+            f"<tr><th scope=\"row\" lang=\"{'zh' if kind == 'policy' else 'en'}\">{esc(r.term)}</th>"
+            f"<td>{esc(r.gloss)}</td><td>{esc(r.explanation)}</td></tr>"
+            for r in g[g["kind"] == kind].itertuples(index=False)
+        )
+        if rows:
+            parts.append(f"<h3>{heading}</h3><table class=\"glossary\"><tbody>{rows}</tbody></table>")
+    return '<section class="glossary" id="glossary"><h2>Glossary</h2>' + "".join(parts) + "</section>"
+
+
 def write_study_list(studies: Sequence[Mapping[str, object]], reports_dir: str | os.PathLike[str], *, title: str) -> Path:
-    """Write the index of several studies (one entry per run record found)."""
+    """Write the index of several studies (one entry per run record found) and the glossary."""
     esc = html.escape
     items = []
     for rec in studies:
@@ -565,8 +678,9 @@ def write_study_list(studies: Sequence[Mapping[str, object]], reports_dir: str |
         )
     body = (
         "<p>Each study is a set of notebooks run on one corpus through one configuration file; "
-        "every report exists in a reader's version (no code) and a version with the code.</p>\n"
-        f"<ol>\n{chr(10).join(items)}\n</ol>\n"
+        "every report exists in a reader's version (no code) and a version with the code. "
+        "Each study's index lists its tables and figures with their data (CSV, SVG, PNG).</p>\n"
+        f"<ol>\n{chr(10).join(items)}\n</ol>\n" + glossary_html()
     )
     return atomic_write_text(Path(reports_dir) / "index.html", _page(title, body))
 
@@ -702,6 +816,8 @@ __all__ = [
     "render_html",
     "write_index",
     "write_study_list",
+    "glossary_html",
+    "MAX_PAGE_BYTES",
     "write_failure_page",
     "run_box",
     "run_report",
