@@ -550,8 +550,16 @@ def topic_findings(
             f"({int(t['n_blocks_target'].iloc[0])} and {int(t['n_blocks_reference'].iloc[0])} places; with "
             f"{a['n_resamples']} relabellings no p-value is below {t['p_floor'].iloc[0]:.3f}, which limits what "
             "survives the FDR correction over many terms).")
-    lines.append("- **Limits.** The passages are what the source scraped (coverage by level and year is unbalanced, "
-                 "2024 has few prefecture reports), some texts are abridged, each place has one report a year, "
+    cells = prev.drop_duplicates(["year", "level"]) if {"year", "level"} <= set(prev.columns) else prev.iloc[0:0]
+    cells = cells[cells["level"].astype(str) != "national"]
+    small = ""
+    if len(cells):
+        c = cells.sort_values(["n_reports", "year"], kind="mergesort").iloc[0]
+        big = cells.sort_values(["n_reports", "year"], ascending=[False, True], kind="mergesort").iloc[0]
+        small = (f" (from {int(c['n_reports'])} {_level(c['level'])} reports in {c['year']} to "
+                 f"{int(big['n_reports'])} {_level(big['level'])} reports in {big['year']})")
+    lines.append("- **Limits.** The passages are what the source scraped: coverage by level and year is unbalanced"
+                 f"{small} and not a random sample; some texts are abridged, each place has one report a year, "
                  "and the topics depend on the segmentation and on k; shares describe vocabulary, not policy.")
     return "\n".join(lines)
 
