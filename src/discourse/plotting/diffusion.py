@@ -9,9 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
+import matplotlib.dates as mdates
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.ticker import PercentFormatter
 
 from discourse.plotting.panels import _PALETTE, _colours
 from discourse.plotting.style import _ensure_style
@@ -69,7 +71,7 @@ def plot_share_vs_baseline(
                         fmt=fmt, ms=3.5, lw=1.2, capsize=2, color=colour, label=lab)
         ax.set_title((facet_labels or {}).get(f, f), fontsize=10)
         ax.set_xticks(range(len(xs)), xs, fontsize=8)
-        ax.yaxis.set_major_formatter(lambda v, _p: f"{100 * v:.0f}%")
+        ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=None))
         ax.grid(axis="y", alpha=0.3)
     axes[0].set_ylabel(ylabel)
     handles, labs = axes[0].get_legend_handles_labels()
@@ -133,8 +135,13 @@ def plot_adoption_curves(
         ax.axvline(rel, color="#555", lw=0.8, ls=":")
         ax.set_ylim(0, 1)
         ax.set_title((facet_labels or {}).get(f, f), fontsize=10)
-        ax.yaxis.set_major_formatter(lambda v, _p: f"{100 * v:.0f}%")
-        ax.tick_params(axis="x", labelsize=7, rotation=30)
+        ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=None))
+        months = max(1, (end.year - rel.year) * 12 + end.month - rel.month)
+        step = 3 if months <= 18 else (6 if months <= 36 else 12)
+        loc = mdates.MonthLocator(bymonth=range(1, 13, step))
+        ax.xaxis.set_major_locator(loc)
+        ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(loc))
+        ax.tick_params(axis="x", labelsize=7)
         ax.grid(alpha=0.3)
         ax.legend(fontsize=6.5, loc="upper left", frameon=False)
     axes[0].set_ylabel("share of places adopted")
@@ -182,7 +189,7 @@ def plot_sense_shares(
             ax.text(i, 1.01, f"n={int(t)}", ha="center", va="bottom", fontsize=7)
         ax.set_ylim(0, 1.12)
         ax.set_title(f, fontsize=10)
-        ax.yaxis.set_major_formatter(lambda v, _p: f"{100 * v:.0f}%")
+        ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=None))
         ax.legend(fontsize=7, loc="lower left", frameon=True)
     axes[0].set_ylabel("share of occurrences")
     if title:

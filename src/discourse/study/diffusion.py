@@ -293,7 +293,7 @@ def reuse_by_group(
 
     Returns
     -------
-    DataFrame, one row per group: the ``by`` columns, ``n_reports``,
+    DataFrame, one row per group (levels in :data:`LOCAL_LEVELS` order): the ``by`` columns, ``n_reports``,
     ``n_provinces``, ``n_before_national`` (dated before the national report
     of the year), ``share``, ``share_low``, ``share_high``, ``baseline``,
     ``baseline_low``, ``baseline_high``, ``excess``, ``excess_low``,
@@ -336,7 +336,12 @@ def reuse_by_group(
         row["ci"] = ci
         row["note"] = note
         rows.append(row)
-    return pd.DataFrame(rows)
+    out = pd.DataFrame(rows)
+    if "level" in by and len(out):
+        rank = {lv: i for i, lv in enumerate(LOCAL_LEVELS)}
+        out = out.assign(_r=out["level"].astype(str).map(rank).fillna(len(rank)))
+        out = out.sort_values(["_r", *by], kind="mergesort").drop(columns="_r").reset_index(drop=True)
+    return out
 
 
 def reuse_by_reference_year(
@@ -531,7 +536,8 @@ def adoption(
 def adoption_curves(first_use_table: pd.DataFrame, *, by: str = "level", level: float = 0.95) -> pd.DataFrame:
     """Kaplan–Meier cumulative adoption by ``by`` (:func:`discourse.analysis.adoption.adoption_curve`) with calendar dates.
 
-    Adds ``release`` and ``date`` (release + time in days) to the curve table.
+    Adds ``release`` and ``date`` (release + time in days) to the curve
+    table; formulations in release order.
     """
     from discourse.analysis.adoption import adoption_curve
 
@@ -539,7 +545,9 @@ def adoption_curves(first_use_table: pd.DataFrame, *, by: str = "level", level: 
     rel = first_use_table.groupby("term", sort=False)["release"].first()
     cur["release"] = cur["term"].map(rel)
     cur["date"] = cur["release"] + pd.to_timedelta(cur["time"], unit="D")
-    return cur
+    order = list(dict.fromkeys(first_use_table.sort_values(["release"], kind="mergesort")["term"]))
+    cur["_o"] = cur["term"].map({t: i for i, t in enumerate(order)})
+    return cur.sort_values(["_o", by, "time"], kind="mergesort").drop(columns="_o").reset_index(drop=True)
 
 
 def _names(rows: pd.DataFrame, n: int, col: str) -> str:
@@ -780,6 +788,10 @@ def _pct(x: float) -> str:
     return f"{100 * x:.1f}%"
 
 
+def _pp(x: float) -> str:
+    return f"{100 * x:.1f}"
+
+
 _LEVEL_LABELS = {"province": "provincial", "major_city": "major-city", "prefecture": "prefecture"}
 
 
@@ -800,10 +812,10 @@ def diffusion_findings(
             f"- **Reuse, {_LEVEL_LABELS.get(lv, lv)} reports.** The excess of same-year over other-year "
             f"{int(hi['n'])}-gram overlap with the national report is largest in {int(hi['year'])}: "
             f"{_pct(hi['share'])} of a report's {int(hi['n'])}-grams are in that year's national report against "
-            f"{_pct(hi['baseline'])} in the other years' ({_pct(hi['excess'])} points, {int(100 * hi['ci'])}% interval "
-            f"{_pct(hi['excess_low'])} to {_pct(hi['excess_high'])}; {int(hi['n_reports'])} reports, "
+            f"{_pct(hi['baseline'])} in the other years' ({_pp(hi['excess'])} percentage points, {int(100 * hi['ci'])}% "
+            f"interval {_pp(hi['excess_low'])} to {_pp(hi['excess_high'])}; {int(hi['n_reports'])} reports, "
             f"{int(hi['n_provinces'])} provinces resampled), and smallest in {int(lo['year'])} "
-            f"({_pct(lo['excess'])} points, {_pct(lo['excess_low'])} to {_pct(lo['excess_high'])})."
+            f"({_pp(lo['excess'])} points, {_pp(lo['excess_low'])} to {_pp(lo['excess_high'])})."
         )
     if len(g):
         big = g.sort_values(["n_reports", "year"], ascending=[False, True], kind="mergesort").iloc[0]
