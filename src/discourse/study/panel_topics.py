@@ -210,14 +210,22 @@ def _shorten(text: str, n: int) -> str:
     return text if len(text) <= n else text[: n - 1] + "…"
 
 
-def topic_labels(fit: TopicFit, *, n_terms: int = 3, sep: str = " / ") -> dict[str, str]:
-    """Bilingual label per topic id: ``"T01 防控 / 疫情 (prevention and control / epidemic)"``."""
+def topic_labels(fit: TopicFit, *, n_terms: int = 3, sep: str = " / ", width: int = 44) -> dict[str, str]:
+    """Bilingual label per topic id: ``"T01 防控 / 疫情\n(prevention and control / epidemic)"``.
+
+    Each gloss is cut to its first sense (``?`` when the glossary has none)
+    and the English line wrapped at *width* characters.
+    """
+    import re
+    import textwrap
+
     top = fit.model.top_terms(n_terms)
     out = {}
     for tid, g in top.groupby("topic", sort=True):
         terms = g.term.tolist()
-        gl = [_gloss(t) or t for t in terms]
-        out[str(tid)] = f"{tid} {sep.join(terms)}\n({sep.join(gl)})"
+        # the first sense of each gloss, without its parenthesis, so that a panel title stays short
+        gl = [re.sub(r"\s*\(.*?\)", "", (_gloss(t) or "?").split(";")[0]).strip() or "?" for t in terms]
+        out[str(tid)] = f"{tid} {sep.join(terms)}\n" + textwrap.fill(f"({sep.join(gl)})", width=width)
     return out
 
 
@@ -443,7 +451,7 @@ def _interval(r) -> str:
 def _terms_glossed(t: pd.DataFrame, n: int) -> str:
     parts = []
     for _, r in t.head(n).iterrows():
-        g = f" ({r['gloss']})" if isinstance(r.get("gloss"), str) and r["gloss"] and r["gloss"] != r["term"] else ""
+        g = f" “{r['gloss']}”" if isinstance(r.get("gloss"), str) and r["gloss"] and r["gloss"] != r["term"] else ""
         parts.append(f"{r['term']}{g}")
     return ", ".join(parts)
 
@@ -538,7 +546,7 @@ def topic_findings(
 
         def show(rows, side):
             return "; ".join(
-                f"{r['term']}{' (' + r['gloss'] + ')' if r['gloss'] and r['gloss'] != r['term'] else ''} "
+                f"{r['term']}{' “' + r['gloss'] + '”' if r['gloss'] and r['gloss'] != r['term'] else ''} "
                 f"z = {r['z']:.1f}, in {int(r['docs_' + side])} of {int(r['n_docs_' + side])} reports, "
                 f"place-permutation p (FDR) = {r['p_perm_adjusted']:.3f}" for _, r in rows.iterrows())
 
