@@ -61,6 +61,9 @@ PAGE_CHECK_JS = """
     script_text: Array.from(document.scripts).map(s => s.textContent).join("\\n"),
     onerror_attrs: Array.from(document.querySelectorAll("[onerror]")).length,
     height: Math.max(document.body.scrollHeight, document.documentElement.scrollHeight),
+    bad_alt: imgs.filter(i => !(i.alt && i.alt.trim().length >= 10) || /No description/.test(i.alt))
+                 .map(i => i.outerHTML.slice(0, 120)),
+    overflow_px: document.documentElement.scrollWidth - document.documentElement.clientWidth,
   };
 })()
 """
@@ -148,8 +151,11 @@ def browser(tmp_path_factory):
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/json/list", timeout=30) as resp:
             pages = [t for t in json.load(resp) if t.get("type") == "page"]
         client = DevTools(pages[0]["webSocketDebuggerUrl"])
-        for domain in ("Page", "Runtime", "Log"):
+        for domain in ("Page", "Runtime", "Log", "Network"):
             client.call(f"{domain}.enable")
+        # the network is off: a page that needs anything from outside its folder fails to load it
+        client.call("Network.emulateNetworkConditions", offline=True, latency=0, downloadThroughput=-1,
+                    uploadThroughput=-1)
         client.call("Emulation.setDeviceMetricsOverride", width=1280, height=900, deviceScaleFactor=1, mobile=False)
         yield client
         client.close()
@@ -198,6 +204,8 @@ def assert_page_ok(info: dict, path: Path) -> None:
     assert not info["errors"], f"{path}: console errors: {info['errors']}"
     assert not info["dialogs"], f"{path}: a script opened a dialog: {info['dialogs']}"
     assert info["screenshot"].stat().st_size > 1000, f"{path}: empty screenshot"
+    assert not info["bad_alt"], f"{path}: images without a real alt text: {info['bad_alt']}"
+    assert info["overflow_px"] <= 1, f"{path}: the page body overflows sideways by {info['overflow_px']} px"
 
 
 # -- the fixture reports (always checked) ---------------------------------------------
@@ -262,8 +270,64 @@ def test_study_report_loads(browser, page):
         cells = json.loads(notebook.read_text(encoding="utf-8"))["cells"]
         sources = ["".join(c["source"]) if isinstance(c["source"], list) else c["source"]
                    for c in cells if c["cell_type"] == "code"]
-        saved = sum(src.count("save_figure(") for src in sources)
+        saved = sum(src.count("save_figure(") + src.count("figure(fig") for src in sources)
         assert info["n_images"] >= saved, (
             f"{page}: the notebook saves {saved} figure(s) but the page shows {info['n_images']}; "
             "end each figure cell with `fig` (or display(fig)) so the figure is in the report"
         )
+
+
+def _evaluate(client: DevTools, js: str):
+    return client.call("Runtime.evaluate", expression=js, returnByValue=True)["result"].get("value")
+
+
+def _type_into(client: DevTools, selector: str, text: str) -> None:
+    _evaluate(client, f"(() => {{ const e = document.querySelector({json.dumps(selector)}); e.focus(); e.value = '';"
+                      " e.dispatchEvent(new Event('input')); })()")
+    if text:
+        client.call("Input.insertText", text=text)
+    client.drain(0.3)
+
+
+def _page_or_skip(rel: str) -> Path:
+    page = Path(config.REPORTS_DIR) / rel
+    if not page.is_file():
+        pytest.skip(f"{page} not rendered yet (run the study)")
+    return page
+
+
+def test_study_table_search_filters_rows(browser):
+    page = _page_or_skip("seeds/02-vocabulary.html")
+    info = open_page(browser, page, SCREENSHOTS / "seeds-02-search.png")
+    assert_page_ok(info, page)
+    sel = ".discourse-table[data-dt-interactive]"
+    n_all = _evaluate(browser, f"document.querySelector('{sel}').querySelectorAll('tbody tr').length")
+    _type_into(browser, f"{sel} input.dt-search", "防控")
+    rows = _evaluate(browser, f"Array.from(document.querySelector('{sel}').querySelectorAll('tbody tr'))"
+                              ".filter(r => !r.hidden).map(r => r.textContent)")
+    assert 0 < len(rows) < n_all and all("防控" in r for r in rows)
+
+
+@pytest.mark.parametrize("rel, term", [("seeds/02-vocabulary.html", None), ("panel/03-vocabulary-positions.html", None)])
+def test_study_explorer_finds_a_term_and_shows_its_lines(browser, rel, term):
+    page = _page_or_skip(rel)
+    info = open_page(browser, page, SCREENSHOTS / (rel.replace("/", "-").replace(".html", "") + "-explorer.png"))
+    assert_page_ok(info, page)
+    data = _evaluate(browser, "JSON.parse(document.querySelector('.discourse-explorer .dx-data').textContent)")
+    # the most distinctive term that has concordance lines in the page
+    k = next(i for i, lines in enumerate(data["conc"]) if lines)
+    term = data["terms"][k][0]
+    _type_into(browser, ".discourse-explorer input.dx-search", term)
+    n_lines = _evaluate(browser, "document.querySelectorAll('.discourse-explorer .dx-line').length")
+    kw = _evaluate(browser, "document.querySelector('.discourse-explorer .dx-line .dx-kw').textContent")
+    assert n_lines == len(data["conc"][k]) and kw == term
+
+
+def test_topic_browser_shows_passages(browser):
+    page = _page_or_skip("seeds/03-topics.html")
+    info = open_page(browser, page, SCREENSHOTS / "seeds-03-topics-browser.png")
+    assert_page_ok(info, page)
+    _evaluate(browser, "document.querySelectorAll('.discourse-topics .dx-tlist button')[1].click()")
+    browser.drain(0.2)
+    view = _evaluate(browser, "document.querySelector('.discourse-topics .dx-tview').textContent")
+    assert CJK.search(view) and "%" in view

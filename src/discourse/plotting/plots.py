@@ -815,7 +815,7 @@ def plot_similarity_heatmap(
         np.fill_diagonal(shown, np.nan)
     big = n > 25
     annotate = annotate and not big
-    side = min(0.85 * n + 2.6, 12.0)
+    side = min(0.6 * n + 2.4, 12.0)
     fig, ax = _figure(ax, (side + 1.0, side))
     cm = mpl.colormaps[cmap].with_extremes(bad="#e8e8e8")
     im = ax.imshow(np.ma.masked_invalid(shown), cmap=cm, vmin=vmin, vmax=vmax)

@@ -133,7 +133,10 @@ def prepare_notebook(nb, *, reports_dir: Path, out_root: Path | None, code_versi
         data = out.get("data", {}) or {}
         if meta:
             item = {k: meta.get(k) for k in ("number", "caption", "files", "n_rows", "alt")}
-            (contents.tables if meta.get("kind") == "table" else contents.figures).append(item)
+            if meta.get("kind") == "table":
+                contents.tables.append(item)
+            elif meta.get("kind") == "figure":
+                contents.figures.append(item)
             if meta.get("run") and not contents.run:
                 contents.run = dict(meta["run"])
             for dest, src in meta.get("files") or []:
@@ -159,6 +162,28 @@ def prepare_notebook(nb, *, reports_dir: Path, out_root: Path | None, code_versi
                         slot["alt"] = _fallback_alt(cell, text)
                         contents.n_alt_added += 1
     return contents
+
+
+def replace_default_alt(body: str) -> str:
+    """Replace nbconvert's "No description" alt text, numbering the images that lack one.
+
+    The display API (``discourse.study.display.figure``) always gives an alt
+    text; an image without one was displayed some other way, and the page
+    says so rather than pretending to describe it.
+
+    Examples
+    --------
+    >>> replace_default_alt(f'<img alt="{NBCONVERT_DEFAULT_ALT}" src="x">')
+    '<img alt="Undescribed image 1 of this page: the notebook displayed it without alt text" src="x">'
+    """
+    count = 0
+
+    def one(_m: re.Match) -> str:
+        nonlocal count
+        count += 1
+        return f'alt="Undescribed image {count} of this page: the notebook displayed it without alt text"'
+
+    return re.sub(r'alt="' + re.escape(NBCONVERT_DEFAULT_ALT) + '"', one, body)
 
 
 def _fallback_alt(cell, text: str) -> str:
@@ -390,6 +415,7 @@ __all__ = [
     "read_contents_records",
     "read_glossary",
     "read_references",
+    "replace_default_alt",
     "references_html",
     "toc_html",
     "write_contents_record",

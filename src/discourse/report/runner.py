@@ -481,6 +481,7 @@ def render_html(
             body, _res = _exporter(reader).from_notebook_node(nb, resources=resources)
         except Exception as exc:
             raise ReportError(f"notebook {notebook} could not be rendered to HTML: {type(exc).__name__}: {exc}") from exc
+        body = ap.replace_default_alt(body)
         nav = ap.nav_html(
             index_href=f"{up}index.html", root_href=f"{up}../index.html",
             other_href=f"code/{stem}.html" if reader else f"../{stem}.html",
@@ -568,7 +569,11 @@ RUN_FIELDS: tuple[tuple[str, str], ...] = (
 )
 
 
-def run_box(run_info: Mapping[str, object]) -> str:
+#: The fields of the compact run box of the index of all studies.
+SHORT_RUN_FIELDS: tuple[str, ...] = ("software", "run_date", "config", "manifest", "n_documents", "date_range")
+
+
+def run_box(run_info: Mapping[str, object], fields: Sequence[str] | None = None) -> str:
     """An HTML definition list of a run record (software, date, config, manifest, counts); escaped.
 
     Examples
@@ -579,6 +584,8 @@ def run_box(run_info: Mapping[str, object]) -> str:
     esc = html.escape
     rows = []
     for key, label in RUN_FIELDS:
+        if fields is not None and key not in fields:
+            continue
         if key not in run_info or run_info[key] is None:
             continue
         value = run_info[key]
@@ -674,7 +681,7 @@ def write_study_list(studies: Sequence[Mapping[str, object]], reports_dir: str |
         name = str(rec.get("study", ""))
         items.append(
             f'  <li><h2><a href="{esc(name)}/index.html">{esc(str(rec.get("title", name)))}</a></h2>\n'
-            f"  {run_box(rec)}</li>"
+            f"  {run_box(rec, SHORT_RUN_FIELDS)}</li>"
         )
     body = (
         "<p>Each study is a set of notebooks run on one corpus through one configuration file; "

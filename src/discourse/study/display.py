@@ -77,7 +77,7 @@ def _study(study):
 
 def run_info(study) -> dict:
     """The run record of a study as the run box shows it (software, run date, manifest and hash, counts)."""
-    if study is None:
+    if study is None or not hasattr(study, "config"):
         return {}
     if _bound.get("study") is study and "run" in _bound:
         return dict(_bound["run"])  # type: ignore[arg-type]
