@@ -271,7 +271,9 @@ def build_tokenizer(cfg: StudyConfig, docs: pd.DataFrame | None = None):
         kwargs["keep_words"] = directive_words(cb) if t.keep_directives else ()
     else:
         kwargs["keep_directives"] = t.keep_directives
-    if cfg.codebook.lexicon is not None and _accepts(Tokenizer.__init__, "lexicon"):
+    if not t.lexicon:
+        kwargs["lexicon"] = False
+    elif cfg.codebook.lexicon is not None:
         kwargs["lexicon"] = str(cfg.codebook.lexicon)
     if t.latin != "keep" and _accepts(Tokenizer.__init__, "latin"):
         kwargs["latin"] = t.latin

@@ -115,6 +115,7 @@ class UnitSettings:
 class TokenizerSettings:
     """Settings passed to :class:`discourse.segment.Tokenizer`."""
 
+    lexicon: bool = True
     compounds: bool = True
     stopwords: bool = True
     keep_directives: bool = True
