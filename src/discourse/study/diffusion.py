@@ -755,7 +755,7 @@ def sense_resolved_phase_counts(study) -> pd.DataFrame:
     """
     from discourse.study.panel import phase_counts
 
-    counts = phase_counts(study)
+    counts = phase_counts(study, resolve_senses=False)
     units = study.paragraphs
     occ = pd.concat([sense_occurrences(units, SENSE_RULES, context=0),
                      sense_occurrences(units, FORMULATION_RULES, context=0)], ignore_index=True)

@@ -92,12 +92,22 @@ def salience(study, *, by: Sequence[str] = ("level", "year"), n_resamples: int =
     return pd.DataFrame(rows)
 
 
-def phase_counts(study) -> pd.DataFrame:
+def phase_counts(study, *, resolve_senses: bool = True) -> pd.DataFrame:
     """Per report: counts of each codebook phase's vocabulary (substrings) and of directive words (tokens).
 
     Columns: ``doc_id, label, place, level, year, cluster, date, n_chars,
-    n_tokens`` and one count column per phase plus ``directive``.
+    n_tokens`` and one count column per phase plus ``directive``. With
+    ``resolve_senses`` (the default) the polysemous terms are counted in their
+    COVID sense only (优化 as the reopening policy, not the ordinary verb;
+    动态清零 not as the poverty and jobs target; see
+    :func:`discourse.study.diffusion.sense_resolved_phase_counts`, whose rules
+    were checked on a hand-labelled sample), and the raw counts are kept as
+    ``<phase>_raw``.
     """
+    if resolve_senses:
+        from discourse.study.diffusion import sense_resolved_phase_counts
+
+        return sense_resolved_phase_counts(study)
     from discourse.analysis.features import substring_counts
 
     docs = _panel_docs(study)
