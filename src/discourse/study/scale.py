@@ -316,7 +316,8 @@ def _run_stage(
         except KilledWorker as exc:
             for f in futures:
                 f.cancel()
-            written = len(complete_partitions(folder))
+            complete = set(complete_partitions(folder))
+            missing = [n for n, _, _ in tasks if n not in complete]
             name = next((n for f, n in futures.items() if f.key == getattr(exc, "task", None)), None)
             name = name or next((n for f, n in futures.items() if f.status == "error"), "?")
             allowed = getattr(exc, "allowed_failures", None)
@@ -324,12 +325,13 @@ def _run_stage(
                 import dask
 
                 allowed = dask.config.get("distributed.scheduler.allowed-failures")
+            listed = ", ".join(missing[:10]) + (" …" if len(missing) > 10 else "")
             raise ScaleError(
-                f"{label}: partition {name} was running on Dask workers that died "
-                f"{allowed + 1} times (distributed.scheduler.allowed-failures = {allowed}); a worker running out "
-                f"of memory is the usual cause: lower [scale] partition_size or give the workers more memory. "
-                f"{written} of {len(tasks)} partitions of this stage are written under {folder}; "
-                "running the study again continues from them."
+                f"{label}: the task of partition {name} was on Dask workers that died {allowed + 1} times "
+                f"(distributed.scheduler.allowed-failures = {allowed}); a worker running out of memory is the "
+                f"usual cause: lower [scale] partition_size or give the workers more memory. "
+                f"{len(tasks) - len(missing)} of {len(tasks)} partitions of this stage are written under {folder} "
+                f"(not written: {listed or 'none'}); running the study again continues from them."
             ) from exc
         except BaseException:
             for f in futures:
@@ -410,11 +412,23 @@ def _task_clean(src: Path, out: Path, name: str, profile: str, lines: Mapping[st
     return name
 
 
+#: Tokenizers of this worker process by cache key: the derived state (dictionary) is built once per process.
+_TOKENIZERS: dict[str, object] = {}
+
+
+def _worker_tokenizer(tokenizer):
+    key = tokenizer.cache_key() if hasattr(tokenizer, "cache_key") else None
+    if key is None:
+        return tokenizer
+    return _TOKENIZERS.setdefault(key, tokenizer)
+
+
 def _task_units(src: Path, out: Path, name: str, cfg: StudyConfig, tokenizer) -> str:
     """Partition task: paragraphs, passage selection and tokens of sorted documents."""
     from discourse.ingest.units import split_paragraphs
     from discourse.segment import tokenize_units
 
+    tokenizer = _worker_tokenizer(tokenizer)
     docs = read_partition(src)["docs"]
     paragraphs = split_paragraphs(docs[["doc_id", "clean_text"]])
     n_all = paragraphs.groupby("doc_id", observed=True)["text"].agg(lambda s: int(s.str.len().sum()))
