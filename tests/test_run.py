@@ -169,3 +169,68 @@ def test_another_corpus_gets_one_row_per_document_and_says_what_was_run(second_c
     assert "12 documents" in page and "reports.csv" in page
     findings = (second_corpus_run / "reports/seeds/02-vocabulary.html").read_text(encoding="utf-8")
     assert "must be written" in findings
+
+
+def _edge_corpus(tmp_path: Path, kind: str) -> Path:
+    import pandas as pd
+
+    raw = pd.read_csv(SECOND)
+    if kind == "one":
+        df = raw.head(1)
+    elif kind == "two":
+        df = raw.iloc[[0, 3]]
+    else:  # undated, and labels that matplotlib would read as mathtext
+        df = raw.head(4).assign(日期="", 精度="", 标签=["$x$ 一", "$y$ 二", "a$b$c", "$$"])
+    p = tmp_path / f"{kind}.csv"
+    df.to_csv(p, index=False)
+    return p
+
+
+@pytest.mark.parametrize("kind", ["one", "two", "undated"])
+def test_small_and_odd_corpora_run_to_the_end_and_say_what_they_skip(tmp_path, kind):
+    """1 document, 2 documents, no dates and '$' in labels: every notebook runs; unsupported analyses are skipped."""
+    manifest = _edge_corpus(tmp_path, kind)
+    columns = SECOND_COLUMNS + (",label=标签" if kind == "undated" else "")
+    out = tmp_path / "out"
+    code = main(["report", "--manifest", str(manifest), "--columns", columns, "--out", str(out)])
+    assert code == 0
+    pages = sorted((out / "reports" / "seeds").glob("0*.html"))
+    assert [p.stem for p in pages] == [p.stem for p in sorted((config.NOTEBOOKS_DIR / "seeds").glob("0*.ipynb"))]
+    text = " ".join(p.read_text(encoding="utf-8") for p in pages)
+    assert "Skipped:" in text
+    plain = re.sub(r"<[^>]+>", "", text)
+    assert "Traceback" not in plain and not re.search(r"\b[A-Z]\w*Error\b", plain)
+
+
+@pytest.mark.corpus
+def test_the_panel_study_runs_unchanged_on_a_researchers_own_work_reports(tmp_path):
+    """Full work reports (Markdown files, no province, no passages): the panel configuration selects and runs."""
+    import csv
+    import shutil
+
+    src = config.GOV_REPORTS_DIR
+    if not (src / "manifest.csv").is_file():
+        pytest.skip(f"the gov-work-reports corpus is not at {src}")
+    rows = list(csv.DictReader((src / "manifest.csv").open(encoding="utf-8")))
+    by_place: dict[str, list[dict]] = {}
+    for r in rows:
+        if "其他地市" in r["path"] and r["year"] in ("2021", "2022", "2023"):
+            by_place.setdefault(r["place"], []).append(r)
+    places = [p for p, rs in sorted(by_place.items()) if len(rs) == 3][:14]
+    (tmp_path / "texts").mkdir()
+    with (tmp_path / "reports.csv").open("w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(["id", "file", "city", "level", "year"])
+        for p in places:
+            for r in by_place[p]:
+                name = f"texts/{len(list((tmp_path / 'texts').iterdir())):03d}.md"
+                shutil.copyfile(src / r["path"], tmp_path / name)
+                w.writerow([f"{p}-{r['year']}", name, p, "prefecture", r["year"]])
+    out = tmp_path / "out"
+    code = main(["report", "--config", str(config.PROJ_ROOT / "panel.toml"), "--manifest", str(tmp_path / "reports.csv"),
+                 "--columns", "doc_id=id,path=file,city_zh=city", "--out", str(out)])
+    assert code == 0
+    record = json.loads((out / "reports/panel/run.json").read_text(encoding="utf-8"))
+    assert record["n_documents"] == 3 * len(places) and record["bundled_corpus"] is False
+    pages = sorted((out / "reports/panel").glob("0*.html"))
+    assert len(pages) == len(sorted((config.NOTEBOOKS_DIR / "panel").glob("0*.ipynb")))

@@ -63,6 +63,12 @@ UNIT_METADATA: tuple[str, ...] = (
     "period_en",
 )
 
+#: Document fields the cleaning may recover from the text when the manifest leaves them empty.
+RECOVERED_FIELDS: tuple[str, ...] = (
+    "speaker_name", "speaker_role", "event_date", "event_date_precision", "event_date_basis",
+    "date", "date_precision", "date_source",
+)
+
 #: Version of the prepared tables' layout (bump when it changes).
 PREPARED_VERSION: str = "1"
 #: Name of the record written beside the tables.
@@ -404,10 +410,31 @@ def _place(docs: pd.DataFrame, cfg: StudyConfig) -> pd.DataFrame:
     return docs
 
 
+def _fill_missing(values: pd.Series, found: pd.Series) -> pd.Series:
+    """``values`` with its missing cells taken from ``found`` (same index), keeping the dtype kind."""
+    found = found.set_axis(values.index)
+    missing = values.isna() & found.notna()
+    if not missing.any():
+        return values
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        out = values.astype("object").where(~missing, found.astype("object"))
+        return pd.Series(pd.Categorical(out), index=values.index, name=values.name)
+    if pd.api.types.is_datetime64_any_dtype(values.dtype):
+        return values.where(~missing, pd.to_datetime(found, errors="coerce"))
+    return values.where(~missing, found.astype(values.dtype) if values.dtype == "string" else found)
+
+
 def build_documents(docs: pd.DataFrame, cleaned_docs: pd.DataFrame, cfg: StudyConfig) -> tuple[pd.DataFrame, list[str]]:
     """Join the cleaning results onto the manifest; add place, time bins and labels; sort by date."""
     extra = [c for c in cleaned_docs.columns if c not in docs.columns or c == "doc_id"]
     documents = docs.drop(columns=["text"]).merge(cleaned_docs[extra], on="doc_id", how="inner", validate="one_to_one")
+    # Facts the cleaning recovered from the text (a work report's dateline, a speaker named in the
+    # title) fill what the manifest leaves empty; the manifest's values are never overwritten.
+    recovered = cleaned_docs.set_index(cleaned_docs["doc_id"].astype(str))
+    ids = documents["doc_id"].astype(str)
+    for col in RECOVERED_FIELDS:
+        if col in recovered.columns and col in documents.columns:
+            documents[col] = _fill_missing(documents[col], ids.map(recovered[col]))
     documents = _place(documents, cfg)
     documents = _time_bins(documents, cfg)
     # Time order everywhere: by date (undated last), then id.
@@ -473,7 +500,7 @@ def local_corpus_stages(
     with _stage(f"cleaning {len(docs)} documents (profile {cfg.corpus.profile})", progress):
         cleaned, quarantine = _clean(docs, cfg)
     documents, notes = build_documents(docs, cleaned.documents, cfg)
-    tokenizer = build_tokenizer(cfg, docs)
+    tokenizer = build_tokenizer(cfg, documents)
     with _stage("paragraphs", progress):
         paragraphs = split_paragraphs(documents[["doc_id", "clean_text"]])
         n_all = paragraphs.groupby("doc_id", observed=True)["text"].agg(lambda s: int(s.str.len().sum()))
