@@ -30,7 +30,8 @@ LEVEL_LABELS: dict[str, str] = {
 def _panel_docs(study) -> pd.DataFrame:
     docs = study.documents.copy()
     if "level" not in docs.columns:
-        raise ValueError("the panel study needs a 'level' column in the manifest")
+        # a corpus without levels is one level: comparisons by level then say they cannot be made
+        docs["level"] = "unspecified"
     docs["level"] = pd.Categorical(docs["level"].astype(str), categories=[lv for lv in LEVELS
                                    if lv in set(docs["level"].astype(str))] +
                                    sorted(set(docs["level"].astype(str)) - set(LEVELS)), ordered=True)
