@@ -50,7 +50,7 @@ def test_npmi_matches_gensim_on_real_text(real_texts):
     topics = [common[0:8], common[8:16], common[16:24], common[::5][:6]]
     for window in (10, 5):
         ours = npmi_coherence(topics, real_texts, window=window)
-        assert ours == pytest.approx(_gensim_npmi(topics, real_texts, window), abs=1e-6)
+        assert ours == pytest.approx(_gensim_npmi(topics, real_texts, window), abs=1e-10)
 
 
 def test_npmi_matches_gensim_on_random_texts_with_repeats():
@@ -62,7 +62,7 @@ def test_npmi_matches_gensim_on_random_texts_with_repeats():
         topics = [rng.sample(vocab, 5) for _ in range(3)]
         window = rng.choice([2, 3, 4, 10])
         assert npmi_coherence(topics, texts, window) == pytest.approx(
-            _gensim_npmi(topics, texts, window), abs=1e-6)
+            _gensim_npmi(topics, texts, window), abs=1e-10)
 
 
 def test_npmi_by_hand():
@@ -186,3 +186,75 @@ def test_heldout_error_by_hand():
     assert 0 <= got < 0.6
     with pytest.raises(ValueError, match="NMF"):
         heldout_error(TopicModel(n_components=2, method="lda"), train, test)
+
+
+def test_vectorised_window_counts_equal_the_per_text_loop():
+    # the sparse-matrix counts against the direct per-text implementation, in both
+    # window semantics, with empty texts, texts shorter than the window, repeats
+    # and a word that never occurs
+    from discourse.analysis.coherence import _window_counts, _WindowCorpus
+
+    rng = random.Random(11)
+    for _ in range(60):
+        vocab = [f"w{i}" for i in range(rng.randint(1, 12))]
+        texts = [[rng.choice(vocab) for _ in range(rng.randint(0, 35))]
+                 for _ in range(rng.randint(0, 10))]
+        words = sorted(set(rng.sample(vocab, min(len(vocab), rng.randint(1, 6)))) | {"absent"})
+        index = {w: i for i, w in enumerate(words)}
+        for window in (1, 2, 3, 7, 40):
+            corpus = _WindowCorpus(texts, window)
+            for gensim_compatible in (True, False):
+                occ, co, n = _window_counts(texts, index, window, gensim_compatible)
+                occ2, co2, n2 = corpus.counts(words, gensim_compatible)
+                assert n2 == n
+                np.testing.assert_array_equal(occ2, occ)
+                np.testing.assert_array_equal(co2, co)
+
+
+def test_selector_scores_equal_the_fits_made_one_by_one():
+    # the old path: every (k, seed) model fitted on its token lists, NPMI from the
+    # per-text window counts, held-out error by heldout_error on each fold;
+    # KSelector vectorises once per training set and must give the same table
+    from sklearn.model_selection import KFold
+
+    from discourse.analysis.coherence import _npmi_from_counts, _window_counts
+    from discourse.analysis.vocab import TokenFilter
+
+    words = ["核酸", "检测", "筛查", "采样", "阳性", "疫苗", "接种", "加强针", "老年人", "免疫",
+             "复工", "复产", "企业", "稳岗"]
+    rng = random.Random(5)
+    docs = [rng.sample(words[i * 5:i * 5 + 5] or words, 4) + rng.sample(words, 3) + ["〔NUM〕", "，"]
+            for i in (0, 1, 2) for _ in range(14)] + [[], ["核酸"]]
+    params = {"min_df": 2, "stop_words": ["稳岗"]}
+    sel = KSelector(ks=[2, 3], n_restarts=3, n_top=4, n_folds=2, n_boot=20, random_state=3,
+                    model_params=params).fit(docs)
+    flt = TokenFilter(params["stop_words"])
+    texts = [flt(t) for t in docs]
+    r = np.random.default_rng(3)
+    seeds = r.integers(0, 2**31 - 1, size=3)
+    folds = list(KFold(n_splits=2, shuffle=True, random_state=int(r.integers(2**31 - 1)))
+                 .split(np.arange(len(texts))))
+    kw = dict(init="random", max_iter=2000, **params)
+    for k in (2, 3):
+        for i, seed in enumerate(seeds):
+            tm = TopicModel(n_components=k, random_state=int(seed), **kw).fit(texts)
+            top = tm.top_terms(4)
+            terms = [g.term.tolist() for _, g in top.groupby("topic", sort=True)]
+            vocab = {w: j for j, w in enumerate(sorted({w for t in terms for w in t}))}
+            coh = float(np.mean(_npmi_from_counts(terms, vocab, *_window_counts(texts, vocab, 10, True))))
+            errs = []
+            for tr, te in folds:  # the held-out error as first written: dense X - W H
+                held = TopicModel(n_components=k, random_state=int(seed), **kw).fit([texts[j] for j in tr])
+                X = held.vectorizer_.transform([texts[j] for j in te])
+                R = X - held.model_.transform(X) @ held.model_.components_
+                errs.append(float(np.linalg.norm(np.asarray(R)) / np.sqrt(X.multiply(X).sum())))
+            err = float(np.mean(errs))
+            row = sel.scores_[(sel.scores_.k == k) & (sel.scores_.restart == i)].iloc[0]
+            assert row.seed == seed
+            assert row.coherence == coh  # exactly: same fits, same counts
+            assert row.heldout_error == err
+            assert row.reconstruction_err == tm.reconstruction_err_
+    best = TopicModel(n_components=sel.k_, random_state=int(seeds[sel.best_restart_]), **kw).fit(texts)
+    np.testing.assert_array_equal(sel.best_fit_.components_, best.components_)
+    # the reference model keeps the token filter: raw token lists are filtered as by fit
+    np.testing.assert_array_equal(sel.best_fit_.transform(docs), best.transform(docs))

@@ -280,3 +280,25 @@ def test_hungarian_cosine_matching_recovers_a_permutation():
     cols, sim = _cosine_matched(H, terms, H_new, new_terms)
     assert (perm[cols] == np.arange(4)).all()
     np.testing.assert_allclose(sim, 1.0)
+
+
+@pytest.mark.parametrize("method", ["nmf", "lda"])
+def test_fit_vectorized_is_the_same_fit_as_fit(units, method):
+    tm = TopicModel(n_components=2, method=method, min_df=1, stop_words=["防"], random_state=4)
+    vec = tm.make_vectorizer()
+    M = vec.fit_transform(units.tokens.tolist())
+    a = clone(tm).fit_vectorized(M, vec)
+    b = clone(tm).fit(units)
+    np.testing.assert_array_equal(a.components_, b.components_)
+    assert a.labels_ == b.labels_ and list(a.terms_) == list(b.terms_)
+    assert a.reconstruction_err_ == b.reconstruction_err_
+    np.testing.assert_array_equal(a.transform(units), b.transform(units))
+    # CSC input is accepted (converted), a wrong or unfitted vectorizer is not
+    c = clone(tm).fit_vectorized(M.tocsc(), vec)
+    np.testing.assert_array_equal(c.components_, b.components_)
+    with pytest.raises(ValueError, match="make_vectorizer"):
+        clone(tm).set_params(min_df=2).fit_vectorized(M, vec)
+    with pytest.raises(ValueError, match="not fitted"):
+        clone(tm).fit_vectorized(M, tm.make_vectorizer())
+    with pytest.raises(ValueError, match="sparse"):
+        clone(tm).fit_vectorized(M.toarray(), vec)

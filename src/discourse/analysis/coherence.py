@@ -17,6 +17,13 @@
   within the window is counted absent after its first occurrence leaves. The
   default ``gensim_compatible=True`` reproduces that (and gensim's values to
   1e-12); ``gensim_compatible=False`` counts true window membership.
+
+  The counts are computed without a loop over texts: the texts are
+  flattened once into integer codes, each top word's runs of windows (its
+  flag's on-runs in gensim's semantics, the union of its occurrences'
+  windows otherwise) become the rows of a binary sparse matrix ``P``
+  (windows x words), and ``P.sum(0)`` and ``P.T @ P`` are the word and pair
+  counts; a test checks them against the per-text implementation.
 * :func:`topic_agreement` matches the topics of two runs with the Hungarian
   algorithm (:func:`scipy.optimize.linear_sum_assignment`) on the similarity
   of their top-n term lists (Jaccard or rank-biased overlap) and averages the
@@ -27,6 +34,11 @@
   choose k by the one-SE rule on mean NPMI, report how often each k wins
   when the restarts are bootstrapped, and keep the winning fit itself as
   the reference model.
+  The units are vectorised once per training set (all units, and each
+  fold's training units) and flattened once for NPMI; every (k, restart)
+  fit reuses them (:meth:`~discourse.analysis.topics.TopicModel.fit_vectorized`),
+  which gives the same fits and scores as fitting each model on its token
+  lists.
 """
 
 from __future__ import annotations
@@ -37,6 +49,7 @@ from collections.abc import Iterable, Sequence
 
 import numpy as np
 import pandas as pd
+import scipy.sparse as sp
 from scipy.optimize import linear_sum_assignment
 from sklearn.base import BaseEstimator
 from sklearn.exceptions import ConvergenceWarning
@@ -85,7 +98,11 @@ def _presence_gensim(pos: dict[int, list[int]], ids: list[int], nw: int, window:
 def _window_counts(
     texts: Iterable[Sequence[str]], vocab: dict[str, int], window: int, gensim_compatible: bool
 ) -> tuple[np.ndarray, np.ndarray, int]:
-    """Window counts of each relevant word and of each pair (dense, small)."""
+    """Window counts of each relevant word and of each pair, text by text.
+
+    The direct implementation (one presence matrix per text), kept as the
+    reference that the vectorised :class:`_WindowCorpus` is tested against.
+    """
     r = len(vocab)
     occ = np.zeros(r, dtype=np.int64)
     co = np.zeros((r, r), dtype=np.int64)
@@ -106,6 +123,137 @@ def _window_counts(
         occ[ids] += present.sum(axis=0)
         co[np.ix_(ids, ids)] += present.T @ present
     return occ, co, n_windows
+
+
+class _WindowCorpus:
+    """The reference texts flattened once, for window counts of any word set.
+
+    Holds every token as an integer code (its position in the sorted
+    vocabulary of the texts), the text each token belongs to, its position
+    in that text, and the number of sliding windows of every text
+    (``max(1, len - window + 1)``). :meth:`counts` then returns the window
+    counts of any set of words with array operations and one sparse matrix
+    product, so that scoring many topic sets over the same texts (as
+    :class:`KSelector` does) reads the texts only once.
+    """
+
+    def __init__(self, texts: Iterable[Sequence[str]], window: int) -> None:
+        if window < 1:
+            raise ValueError(f"window must be >= 1, got {window}")
+        texts = [list(t) for t in texts]
+        lengths = np.fromiter((len(t) for t in texts), dtype=np.int64, count=len(texts))
+        flat = np.fromiter(itertools.chain.from_iterable(texts), dtype=object,
+                           count=int(lengths.sum()))
+        self.window = int(window)
+        self.vocab_, self.codes_ = np.unique(flat.astype(str), return_inverse=True) if len(flat) \
+            else (np.array([], dtype=str), np.zeros(0, dtype=np.int64))
+        self.codes_ = self.codes_.ravel().astype(np.int64)
+        self.text_ = np.repeat(np.arange(len(texts), dtype=np.int64), lengths)
+        starts = np.concatenate([[0], np.cumsum(lengths)[:-1]]) if len(texts) else np.zeros(0, np.int64)
+        self.pos_ = np.arange(len(flat), dtype=np.int64) - np.repeat(starts, lengths)
+        self.n_win_ = np.maximum(1, lengths - self.window + 1)
+        self.win_offset_ = np.concatenate([[0], np.cumsum(self.n_win_)[:-1]]) if len(texts) \
+            else np.zeros(0, np.int64)
+        self.n_windows_ = int(self.n_win_.sum())
+
+    def counts(self, words: Sequence[str], gensim_compatible: bool) -> tuple[np.ndarray, np.ndarray, int]:
+        """Window counts of each word (``occ``) and of each pair (``co``), as ``_window_counts``."""
+        r = len(words)
+        lookup = np.searchsorted(self.vocab_, np.asarray(words, dtype=str)) if len(self.vocab_) \
+            else np.zeros(r, dtype=np.int64)
+        lookup = np.minimum(lookup, max(len(self.vocab_) - 1, 0))
+        known = (self.vocab_[lookup] == np.asarray(words, dtype=str)) if len(self.vocab_) \
+            else np.zeros(r, dtype=bool)
+        col_of = np.full(max(len(self.vocab_), 1), -1, dtype=np.int64)
+        col_of[lookup[known]] = np.flatnonzero(known)
+        hit = np.flatnonzero(col_of[self.codes_] >= 0) if len(self.codes_) else np.zeros(0, np.int64)
+        col = col_of[self.codes_[hit]]
+        t, p = self.text_[hit], self.pos_[hit]
+        nw, off = self.n_win_[t], self.win_offset_[t]
+        w = self.window
+        if gensim_compatible:
+            seg_start, seg_end, seg_col, seg_text = self._gensim_segments(col, t, p, nw, w)
+        else:
+            # true membership: position p lies in windows max(0, p-w+1) .. min(p, nw-1)
+            seg_start = np.maximum(0, p - w + 1)
+            seg_end = np.minimum(p, nw - 1) + 1
+            seg_col, seg_text = col, t
+        P = self._presence(seg_start, seg_end, seg_col, seg_text, r)
+        occ = np.asarray(P.sum(axis=0)).ravel().astype(np.int64)
+        co = np.asarray((P.T @ P).toarray(), dtype=np.int64)
+        return occ, co, self.n_windows_
+
+    def _gensim_segments(self, col, t, p, nw, w):
+        """Runs of windows in which gensim's per-word flag is set (see ``_presence_gensim``).
+
+        Events per (text, word): the flag is set at step ``p - w + 1`` by an
+        occurrence at ``p >= w`` and at step 0 by any occurrence at ``p < w``;
+        it is cleared at step ``p + 1`` (when that step exists); a set wins
+        over a clear at the same step. The flag then keeps the value of the
+        last event until the next event of the same word in the same text,
+        or the end of the text's windows.
+        """
+        enter = np.where(p >= w, p - w + 1, 0)
+        leave_ok = p + 1 <= nw - 1
+        ev_t = np.concatenate([t, t[leave_ok]])
+        ev_c = np.concatenate([col, col[leave_ok]])
+        ev_s = np.concatenate([enter, p[leave_ok] + 1])
+        ev_v = np.concatenate([np.ones(len(t), dtype=np.int8), -np.ones(int(leave_ok.sum()), dtype=np.int8)])
+        order = np.lexsort((-ev_v, ev_s, ev_c, ev_t))  # by text, word, step; set before clear
+        ev_t, ev_c, ev_s, ev_v = ev_t[order], ev_c[order], ev_s[order], ev_v[order]
+        first = np.ones(len(ev_t), dtype=bool)  # the first event of each (text, word, step) wins
+        first[1:] = (ev_t[1:] != ev_t[:-1]) | (ev_c[1:] != ev_c[:-1]) | (ev_s[1:] != ev_s[:-1])
+        ev_t, ev_c, ev_s, ev_v = ev_t[first], ev_c[first], ev_s[first], ev_v[first]
+        same_next = np.zeros(len(ev_t), dtype=bool)
+        same_next[:-1] = (ev_t[1:] == ev_t[:-1]) & (ev_c[1:] == ev_c[:-1])
+        nxt = np.empty(len(ev_t), dtype=np.int64)
+        nxt[:-1] = ev_s[1:]
+        nxt = np.where(same_next, nxt, self.n_win_[ev_t]) if len(ev_t) else nxt
+        on = ev_v > 0
+        return ev_s[on], nxt[on], ev_c[on], ev_t[on]
+
+    def _presence(self, start, end, col, text, r):
+        """Binary sparse matrix windows x words from runs [start, end) of local windows."""
+        lengths = np.maximum(end - start, 0)
+        total = int(lengths.sum())
+        base = np.repeat(self.win_offset_[text] + start - np.concatenate([[0], np.cumsum(lengths)[:-1]]),
+                         lengths) if total else np.zeros(0, np.int64)
+        rows = base + np.arange(total, dtype=np.int64)
+        cols = np.repeat(col, lengths)
+        P = sp.csr_array((np.ones(total, dtype=np.int64), (rows, cols)), shape=(self.n_windows_, r))
+        P.sum_duplicates()
+        P.data[:] = 1  # a window counts a word once, however many of its runs cover it
+        return P
+
+
+def _npmi_from_counts(topics: list[list[str]], vocab: dict[str, int], occ: np.ndarray,
+                      co: np.ndarray, n_windows: int) -> np.ndarray:
+    """Mean NPMI of each topic from window counts (the formula of the module notes)."""
+    missing = [w for w in vocab if occ[vocab[w]] == 0]
+    if missing:
+        raise ValueError(f"top words never occur in the texts: {missing[:10]}")
+    N = float(n_windows)
+    out = []
+    for t in topics:
+        vals = []
+        for a, b in itertools.permutations(t, 2):
+            if a == b:
+                continue
+            i, j = vocab[a], vocab[b]
+            p_ab = co[i, j] / N
+            num = np.log((p_ab + EPSILON) / ((occ[i] / N) * (occ[j] / N)))
+            vals.append(num / -np.log(p_ab + EPSILON))
+        out.append(float(np.mean(vals)) if vals else float("nan"))
+    return np.asarray(out)
+
+
+def _npmi(topics: Sequence[Sequence[str]], corpus: _WindowCorpus, gensim_compatible: bool = True) -> np.ndarray:
+    """:func:`npmi_coherence` over a corpus flattened once."""
+    topics = [list(t) for t in topics]
+    words = sorted({w for t in topics for w in t})
+    vocab = {w: i for i, w in enumerate(words)}
+    occ, co, n_windows = corpus.counts(words, gensim_compatible)
+    return _npmi_from_counts(topics, vocab, occ, co, n_windows)
 
 
 def npmi_coherence(
@@ -152,28 +300,7 @@ def npmi_coherence(
     (Words that never share a window score ``log(eps / (P(a) P(b))) / -log(eps)``,
     close to but not exactly -1, as in gensim.)
     """
-    if window < 1:
-        raise ValueError(f"window must be >= 1, got {window}")
-    topics = [list(t) for t in topics]
-    words = sorted({w for t in topics for w in t})
-    vocab = {w: i for i, w in enumerate(words)}
-    occ, co, n_windows = _window_counts(texts, vocab, window, gensim_compatible)
-    missing = [w for w in words if occ[vocab[w]] == 0]
-    if missing:
-        raise ValueError(f"top words never occur in the texts: {missing[:10]}")
-    N = float(n_windows)
-    out = []
-    for t in topics:
-        vals = []
-        for a, b in itertools.permutations(t, 2):
-            if a == b:
-                continue
-            i, j = vocab[a], vocab[b]
-            p_ab = co[i, j] / N
-            num = np.log((p_ab + EPSILON) / ((occ[i] / N) * (occ[j] / N)))
-            vals.append(num / -np.log(p_ab + EPSILON))
-        out.append(float(np.mean(vals)) if vals else float("nan"))
-    return np.asarray(out)
+    return _npmi(topics, _WindowCorpus(texts, window), gensim_compatible)
 
 
 def rank_biased_overlap(a: Sequence[str], b: Sequence[str], p: float = 0.9) -> float:
@@ -255,12 +382,43 @@ def _top_lists(tm, n_top: int) -> list[list[str]]:
     return [g.term.tolist() for _, g in top.groupby("topic", sort=True)]
 
 
-def _fit_quiet(tm, docs) -> bool:
-    """Fit; return True when NMF/LDA stopped at max_iter (warning recorded, not shown)."""
+def _fit_quiet(tm, docs, vectorized=None) -> bool:
+    """Fit; return True when NMF/LDA stopped at max_iter (warning recorded, not shown).
+
+    *vectorized*, a pair ``(M, vectorizer)`` of :func:`_vectorize_filtered`,
+    fits on that matrix instead of vectorising *docs* again (same fit).
+    """
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", ConvergenceWarning)
-        tm.fit(docs)
+        if vectorized is None:
+            tm.fit(docs)
+        else:
+            tm.fit_vectorized(*vectorized)
     return any(issubclass(w.category, ConvergenceWarning) for w in caught)
+
+
+def _as_is(tokens):
+    """Analyzer for token lists that are already filtered (module level: picklable)."""
+    return tokens
+
+
+def _vectorize_filtered(proto, train, tests=()):
+    """Fit *proto*'s vectorizer on already-filtered *train* token lists.
+
+    The vectorizer's own analyzer (a :class:`TokenFilter`) would return each
+    filtered list unchanged, so counting with an identity analyzer gives the
+    same matrix without filtering every token again; the filter is put back
+    before the vectorizer is returned, so that a model holding it handles
+    raw token lists as :meth:`TopicModel.fit` would. Returns ``(M,
+    vectorizer, [transform(t) for t in tests])``.
+    """
+    vec = proto.make_vectorizer()
+    analyzer = vec.analyzer
+    vec.set_params(analyzer=_as_is)
+    M = vec.fit_transform(train)
+    X = [vec.transform(t) for t in tests]
+    vec.set_params(analyzer=analyzer)
+    return M, vec, X
 
 
 def heldout_error(model, train, test) -> float:
@@ -282,13 +440,29 @@ def heldout_error(model, train, test) -> float:
     if getattr(model, "method", "nmf") != "nmf":
         raise ValueError("held-out reconstruction error is defined for NMF models")
     _fit_quiet(model, train)
-    X = model.vectorizer_.transform(token_lists(test))
+    return _projection_error(model, model.vectorizer_.transform(token_lists(test)))
+
+
+def _projection_error(model, X) -> float:
+    """``||X - W H||_F / ||X||_F`` with ``W = model_.transform(X)`` (see :func:`heldout_error`).
+
+    The residual is formed as ``-(W H)`` plus the stored entries of ``X``,
+    which is the same floating-point value as ``X - W H`` entry by entry
+    without densifying ``X``.
+    """
     W = model.model_.transform(X)
-    R = X - W @ model.model_.components_
     norm = float(np.sqrt(X.multiply(X).sum()))
     if norm == 0:
         return float("nan")
-    return float(np.linalg.norm(np.asarray(R)) / norm)
+    R = W @ model.model_.components_
+    np.negative(R, out=R)
+    X = sp.csr_matrix(X)
+    if not X.has_canonical_format:
+        X = X.copy()  # never reorder the caller's matrix in place
+        X.sum_duplicates()
+    rows = np.repeat(np.arange(X.shape[0]), np.diff(X.indptr))
+    R[rows, X.indices] += X.data
+    return float(np.linalg.norm(R) / norm)
 
 
 def _one_se_choice(ks: np.ndarray, means: np.ndarray, ses: np.ndarray, larger_better: bool) -> int:
@@ -435,22 +609,30 @@ class KSelector(BaseEstimator):
                 raise ValueError(f"n_folds must be 0 or >= 2, got {self.n_folds}")
             kf = KFold(n_splits=self.n_folds, shuffle=True, random_state=int(rng.integers(2**31 - 1)))
             folds = list(kf.split(np.arange(len(texts))))
+        # vectorise once per training set and flatten the texts once for NPMI:
+        # every (k, seed) fit below reuses them (the fits are the same as fitting
+        # each TopicModel on its token lists, see TopicModel.fit_vectorized)
+        proto = TopicModel(n_components=ks[0], method=self.method, **params)
+        M, vec, _ = _vectorize_filtered(proto, texts)
+        fold_data = []
+        for tr, te in folds:
+            Mtr, vtr, (Xte,) = _vectorize_filtered(proto, [texts[i] for i in tr], [[texts[i] for i in te]])
+            fold_data.append((Mtr, vtr, Xte))
+        corpus = _WindowCorpus(texts, self.window)
         rows, best, pairs = [], {}, {}
         for k in ks:
             runs = []
             for r, seed in enumerate(seeds):
                 tm = TopicModel(n_components=k, method=self.method, random_state=int(seed), **params)
-                unconverged = _fit_quiet(tm, texts)
+                unconverged = _fit_quiet(tm, texts, (M, vec))
                 terms = _top_lists(tm, self.n_top)
                 runs.append(terms)
-                coh = float(np.mean(npmi_coherence(terms, texts, window=self.window)))
-                errs = [
-                    heldout_error(
-                        TopicModel(n_components=k, method=self.method, random_state=int(seed), **params),
-                        [texts[i] for i in tr], [texts[i] for i in te],
-                    )
-                    for tr, te in folds
-                ]
+                coh = float(np.mean(_npmi(terms, corpus)))
+                errs = []
+                for Mtr, vtr, Xte in fold_data:
+                    held = TopicModel(n_components=k, method=self.method, random_state=int(seed), **params)
+                    _fit_quiet(held, None, (Mtr, vtr))
+                    errs.append(_projection_error(held, Xte))
                 rows.append({
                     "k": k, "restart": r, "seed": int(seed), "coherence": coh,
                     "heldout_error": float(np.mean(errs)) if errs else float("nan"),

@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterable, Sequence
 
 import numpy as np
 import pandas as pd
+import scipy.sparse as sp
 from scipy.optimize import linear_sum_assignment
 from sklearn.base import BaseEstimator, TransformerMixin, clone
 from sklearn.decomposition import NMF, LatentDirichletAllocation
@@ -179,11 +180,70 @@ class TopicModel(TransformerMixin, BaseEstimator):
         """Fit and return the unit-topic matrix of *X* (see :meth:`transform`)."""
         return self._fit(X)
 
+    def make_vectorizer(self):
+        """The unfitted vectorizer :meth:`fit` uses (TF-IDF for NMF, counts for LDA).
+
+        With :meth:`fit_vectorized`, one document-term matrix can serve
+        many fits (several k, several seeds) on the same units.
+        """
+        return self._make_vectorizer()
+
+    def fit_vectorized(self, M, vectorizer) -> TopicModel:
+        """Fit on a document-term matrix already computed by *vectorizer*.
+
+        ``fit_vectorized(vec.fit_transform(docs), vec)`` with ``vec =
+        self.make_vectorizer()`` gives the same fitted model as
+        ``fit(docs)`` (same vocabulary, same matrix, same NMF or LDA fit,
+        to the last bit); computing ``M`` once saves the vectorisation when
+        the same units are fitted many times. *vectorizer* becomes
+        :attr:`vectorizer_` (it is used, not copied: do not refit it).
+
+        Parameters
+        ----------
+        M : sparse matrix of shape (n_units, n_terms)
+            The output of ``vectorizer.fit_transform`` (or ``transform``).
+        vectorizer : TfidfVectorizer or CountVectorizer
+            Fitted, with the parameters of :meth:`make_vectorizer`.
+
+        Examples
+        --------
+        >>> docs = [["核酸", "检测"], ["疫苗", "接种"], ["核酸", "筛查"], ["接种", "疫苗"]]
+        >>> tm = TopicModel(n_components=2)
+        >>> vec = tm.make_vectorizer()
+        >>> M = vec.fit_transform(docs)
+        >>> a = tm.fit_vectorized(M, vec).components_
+        >>> bool((a == TopicModel(n_components=2).fit(docs).components_).all())
+        True
+        """
+        self._validate()
+        expected = self._make_vectorizer()
+        if type(vectorizer) is not type(expected) or vectorizer.get_params() != expected.get_params():
+            raise ValueError(
+                f"vectorizer {vectorizer!r} is not the one this model uses "
+                f"({expected!r}); build it with make_vectorizer()"
+            )
+        vocab = getattr(vectorizer, "vocabulary_", None)
+        if vocab is None:
+            raise ValueError("vectorizer is not fitted; call its fit_transform on the units first")
+        if not sp.issparse(M) or M.ndim != 2 or M.shape[1] != len(vocab):
+            raise ValueError(
+                f"M must be a sparse (n_units, {len(vocab)}) matrix from the vectorizer, got "
+                f"{type(M).__name__} of shape {getattr(M, 'shape', None)}"
+            )
+        if M.format != "csr":
+            M = sp.csr_matrix(M)
+        self._fit_matrix(M, vectorizer)
+        return self
+
     def _fit(self, X) -> np.ndarray:
         self._validate()
         docs = token_lists(X)
-        self.vectorizer_ = self._make_vectorizer()
-        M = self.vectorizer_.fit_transform(docs)
+        vectorizer = self._make_vectorizer()
+        M = vectorizer.fit_transform(docs)
+        return self._fit_matrix(M, vectorizer)
+
+    def _fit_matrix(self, M, vectorizer) -> np.ndarray:
+        self.vectorizer_ = vectorizer
         n_terms = M.shape[1]
         if self.n_components > min(M.shape):
             raise ValueError(
