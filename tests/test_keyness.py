@@ -20,6 +20,7 @@ Reference values and their sources:
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import numpy as np
@@ -321,3 +322,131 @@ def test_substring_counts_reverse_a_tokenizer_artefact():
     chk = segmentation_check(tok.assign(significant=True), sub).set_index("term")
     assert bool(chk.loc["隔离", "direction_changed"]) and bool(chk.loc["隔离", "depends_on_segmentation"])
     assert tok.set_index("term").loc["隔离", "freq_reference"] == 0
+
+
+def _stratified_fixture():
+    """Nine reports of seven places in two provinces; levels 'pref' (target) and 'prov'.
+
+    Province A: places a1 (prov), a2, a3 (pref), a4 (prov); province B: b1 (prov),
+    b2 (pref), b3 (prov). Places a2 and b1 have two reports each.
+    """
+    plan = [("a1", "A", "prov", ["防控"] * 3 + ["工作"] * 2),
+            ("a2", "A", "pref", ["核酸"] * 2 + ["工作"]),
+            ("a2", "A", "pref", ["核酸", "防控", "工作", "工作"]),
+            ("a3", "A", "pref", ["核酸"] * 3 + ["防控"]),
+            ("a4", "A", "prov", ["工作"] * 4 + ["防控"]),
+            ("b1", "B", "prov", ["防控", "工作"]),
+            ("b1", "B", "prov", ["防控"] * 2 + ["核酸"]),
+            ("b2", "B", "pref", ["核酸"] * 4 + ["工作"]),
+            ("b3", "B", "prov", ["工作", "防控", "防控"])]
+    rows = [{"doc_id": f"r{i}", "place": pl, "province": pv, "level": lv, "tokens": toks}
+            for i, (pl, pv, lv, toks) in enumerate(plan)]
+    return pd.DataFrame(rows)
+
+
+def _plain_stratified_p(units, block, strata, term):
+    """Two-sided p by enumerating every labelling of the blocks that keeps each stratum's count."""
+    blocks = sorted(units[block].unique())
+    stratum = {b: units.loc[units[block] == b, strata].iloc[0] for b in blocks}
+    observed = {b: units.loc[units[block] == b, "level"].iloc[0] == "pref" for b in blocks}
+    count = {b: sum(t.count(term) for t in units.loc[units[block] == b, "tokens"]) for b in blocks}
+    size = {b: sum(len(t) for t in units.loc[units[block] == b, "tokens"]) for b in blocks}
+
+    def stat(lab):
+        x = [b for b in blocks if lab[b]]
+        y = [b for b in blocks if not lab[b]]
+        return _log_ratio_plain([count[b] for b in x], [size[b] for b in x],
+                                [count[b] for b in y], [size[b] for b in y])
+
+    want = {s: sum(observed[b] for b in blocks if stratum[b] == s) for s in set(stratum.values())}
+    dist = []
+    for bits in itertools.product([False, True], repeat=len(blocks)):
+        lab = dict(zip(blocks, bits))
+        have = {s: sum(lab[b] for b in blocks if stratum[b] == s) for s in want}
+        if have == want:
+            dist.append(stat(lab))
+    obs = stat(observed)
+    dist = np.array(dist)
+    p = min(1.0, 2 * min(np.mean(dist >= obs - 1e-12), np.mean(dist <= obs + 1e-12)))
+    return p, len(dist), obs
+
+
+@pytest.mark.parametrize("block", ["doc_id", "place"])
+def test_stratified_permutation_matches_a_plain_enumeration(block):
+    units = _stratified_fixture()
+    cluster = None if block == "doc_id" else "place"
+    r = permutation_keyness(units, "level", "pref", cluster=cluster, strata="province",
+                            min_freq=1).set_index("term")
+    for term in ["核酸", "防控", "工作"]:
+        p, n, obs = _plain_stratified_p(units, block, "province", term)
+        assert r.loc[term, "observed"] == pytest.approx(obs)
+        assert r.loc[term, "p_value"] == pytest.approx(p)
+        assert r.loc[term, "n_relabelings"] == n
+        assert r.loc[term, "p_floor"] == pytest.approx(min(1.0, 2 / n))
+    # by hand: reports A 5 (3 pref), B 4 (1 pref) -> C(5,3) C(4,1) = 40;
+    # places A 4 (2 pref), B 3 (1 pref) -> C(4,2) C(3,1) = 18
+    assert r.n_relabelings.iloc[0] == (40 if block == "doc_id" else 18) and r.exact.all()
+    assert r.attrs["strata"] == "province" and r.attrs["n_strata"] == 2
+    # unstratified, the same design has more relabellings: C(9,4) = 126 / C(7,3) = 35
+    free = permutation_keyness(units, "level", "pref", cluster=cluster, min_freq=1)
+    assert free.n_relabelings.iloc[0] == (126 if block == "doc_id" else 35)
+
+
+def test_stratified_monte_carlo_approximates_the_exact_test_and_keeps_the_strata():
+    from discourse.analysis.keyness import _stratified_relabelings
+
+    units = _stratified_fixture()
+    exact = permutation_keyness(units, "level", "pref", cluster="place", strata="province",
+                                min_freq=1).set_index("term")
+    mc = permutation_keyness(units, "level", "pref", cluster="place", strata="province",
+                             min_freq=1, max_exact=10, n_resamples=4000,
+                             random_state=1).set_index("term")
+    assert not mc.exact.any() and (mc.n_relabelings == 18).all() and (mc.n_resamples == 4000).all()
+    assert mc.p_floor.iloc[0] == pytest.approx(2 / 4001)
+    np.testing.assert_allclose(mc.p_value, exact.p_value, atol=0.04)
+    # every drawn relabelling keeps each stratum's number of target blocks
+    stratum = np.array([0, 0, 0, 0, 1, 1, 1, 2, 2])
+    block_t = np.array([1, 1, 0, 0, 1, 0, 0, 1, 1], dtype=bool)  # stratum 2: all target
+    Z, is_exact, n = _stratified_relabelings(stratum, block_t, 500, 10, np.random.default_rng(0))
+    assert not is_exact and n == math.comb(4, 2) * math.comb(3, 1)
+    for s in range(3):
+        assert (Z[:, stratum == s].sum(axis=1) == block_t[stratum == s].sum()).all()
+    assert (Z[:, stratum == 2] == 1).all()
+    assert len({tuple(z) for z in Z}) == 18  # 500 draws reach all 18 labellings
+    Ze, is_exact, n = _stratified_relabelings(stratum, block_t, 500, 10_000, np.random.default_rng(0))
+    assert is_exact and len({tuple(z) for z in Ze}) == len(Ze) == 18
+
+
+def test_one_stratum_is_the_unstratified_test():
+    units = _stratified_fixture().assign(everywhere="all")
+    for kw in ({}, {"max_exact": 5, "n_resamples": 300}):
+        a = permutation_keyness(units, "level", "pref", strata="everywhere", min_freq=1, **kw)
+        b = permutation_keyness(units, "level", "pref", min_freq=1, **kw)
+        pd.testing.assert_frame_equal(a, b)
+
+
+def test_stratified_permutation_errors_and_group_keyness():
+    units = _stratified_fixture()
+    with pytest.raises(ValueError, match="several 'province' strata"):  # place a2 in A and B
+        permutation_keyness(units.assign(province=["A", "A", "B"] + ["A"] * 6), "level", "pref",
+                            cluster="place", strata="province", min_freq=1)
+    split = units.copy()  # report r0's two paragraphs in two provinces
+    split.loc[1, ["doc_id", "place", "level", "province"]] = ["r0", "a1", "prov", "B"]
+    with pytest.raises(ValueError, match=r"documents \['r0'\] lie in several"):
+        permutation_keyness(split, "level", "pref", strata="province", min_freq=1)
+    with pytest.raises(ValueError, match="missing values"):
+        permutation_keyness(units.assign(province=[None] + ["A"] * 8), "level", "pref",
+                            strata="province", min_freq=1)
+    with pytest.raises(KeyError, match="strata column"):
+        permutation_keyness(units, "level", "pref", strata="nope", min_freq=1)
+    with pytest.raises(ValueError, match="no relabelling within strata"):  # each province one level
+        permutation_keyness(units.assign(province=units.level), "level", "pref",
+                            strata="province", min_freq=1)
+    with pytest.raises(ValueError, match="permutation=True"):
+        group_keyness(units, "level", "pref", strata="province", min_freq=1)
+    k = group_keyness(units, "level", "pref", min_freq=1, permutation=True, cluster="place",
+                      strata="province")
+    ref = permutation_keyness(units, "level", "pref", min_freq=1, cluster="place",
+                              strata="province", terms=k.term.tolist())
+    np.testing.assert_array_equal(k.p_perm.to_numpy(), ref.p_value.to_numpy())
+    assert (k.n_relabelings == 18).all() and k.attrs["permutation_strata"] == "province"

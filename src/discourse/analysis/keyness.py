@@ -46,8 +46,9 @@ For each term with frequency *a* in the target corpus (size *c* tokens) and
 All of these treat tokens as independent draws, which they are not: words
 cluster in documents. They are descriptive. A claim about texts, places or
 periods is tested by :func:`permutation_keyness`, which permutes the group
-labels of documents (or of clusters of documents, e.g. cities) and reports
-the smallest p-value the design can give (``p_floor``).
+labels of documents (or of clusters of documents, e.g. cities), optionally
+only within strata (e.g. levels within provinces), and reports the smallest
+p-value the design can give (``p_floor``).
 :func:`group_keyness` puts the two side by side, with the dispersion of
 every term over the documents of each group (documents containing it, Gries'
 DP; :mod:`discourse.analysis.dispersion`).
@@ -397,6 +398,7 @@ def group_keyness(
     statistic: str = "log_ratio",
     n_resamples: int = 999,
     random_state: int | np.random.Generator | None = RANDOM_STATE,
+    strata: str | None = None,
     **kwargs,
 ) -> pd.DataFrame:
     """Keyness of the units where ``units[by] == target`` against the others.
@@ -423,6 +425,10 @@ def group_keyness(
         with *doc_col*, *cluster*, *statistic*, *n_resamples*,
         *random_state*): columns ``p_perm, p_perm_adjusted,
         significant_perm, exact, n_relabelings, p_floor``.
+    strata : str, optional
+        With *permutation*: permute the labels within these strata
+        (:func:`permutation_keyness`), e.g. levels of places within
+        provinces; ``attrs["permutation_strata"]`` records it.
     **kwargs
         Passed to :func:`keyness` (``measure``, ``min_freq``, ``correction``,
         ``test``...).
@@ -444,6 +450,8 @@ def group_keyness(
     >>> k[["term", "freq_target", "docs_target", "n_docs_target"]].values.tolist()
     [['清零', 3, 2, 2], ['工作', 1, 1, 2]]
     """
+    if strata is not None and not permutation:
+        raise ValueError("strata applies to the permutation test; pass permutation=True")
     tmask, rmask = _target_reference(units, by, target, reference)
     toks = token_lists(units, tokens_col)
     tc = term_counts((toks[i] for i in np.flatnonzero(tmask)), stop_words)
@@ -482,7 +490,7 @@ def group_keyness(
             statistic=statistic, tokens_col=tokens_col, stop_words=stop_words,
             min_freq=0, terms=out["term"].tolist(), n_resamples=n_resamples,
             correction=kwargs.get("correction", "fdr_bh"), alpha=kwargs.get("alpha", 0.05),
-            random_state=random_state,
+            random_state=random_state, strata=strata,
         )
         perm = perm.rename(columns={"p_value": "p_perm", "p_adjusted": "p_perm_adjusted",
                                     "significant": "significant_perm"})
@@ -490,6 +498,8 @@ def group_keyness(
                 "n_relabelings", "p_floor"]
         out = out.merge(perm[cols], on="term", how="left", sort=False)
         out.attrs["permutation_unit"] = cluster or doc_col
+        if strata is not None:
+            out.attrs["permutation_strata"] = strata
     return out
 
 
@@ -507,6 +517,49 @@ def _relabelings(m: int, n_t: int, n_resamples: int, max_exact: int, rng):
     base = np.zeros(m, dtype=np.float64)
     base[:n_t] = 1.0
     Z = rng.permuted(np.tile(base, (n_resamples, 1)), axis=1)
+    return Z, False, n_distinct
+
+
+def _stratified_relabelings(stratum: np.ndarray, block_t: np.ndarray, n_resamples: int,
+                            max_exact: int, rng):
+    """Relabellings that keep each stratum's number of target blocks.
+
+    *stratum* gives each block's stratum code, *block_t* the observed target
+    indicator. Within stratum *s* of ``m_s`` blocks, ``t_s`` of them target,
+    there are ``C(m_s, t_s)`` labellings; the design has their product. All
+    are enumerated when the product is at most *max_exact* (strata in code
+    order, each stratum's combinations in lexicographic order); otherwise
+    every resample permutes the labels within each stratum independently.
+    Returns ``(Z, exact, n_distinct)`` as :func:`_relabelings`.
+    """
+    m = len(block_t)
+    codes = np.unique(stratum)
+    members = [np.flatnonzero(stratum == c) for c in codes]
+    n_ts = [int(block_t[idx].sum()) for idx in members]
+    n_distinct = math.prod(math.comb(len(idx), t) for idx, t in zip(members, n_ts))
+    if n_distinct == 1:
+        raise ValueError("no relabelling within strata: every stratum's blocks are all target "
+                         "or all reference")
+    if n_distinct <= max_exact:
+        per = []
+        for idx, t in zip(members, n_ts):
+            combos = np.zeros((math.comb(len(idx), t), m), dtype=np.float64)
+            for r, comb in enumerate(itertools.combinations(idx, t)):
+                combos[r, list(comb)] = 1.0
+            per.append(combos)
+        Z = np.zeros((n_distinct, m), dtype=np.float64)
+        for r, rows in enumerate(itertools.product(*(range(len(c)) for c in per))):
+            for c, i in zip(per, rows):
+                Z[r] += c[i]
+        return Z, True, n_distinct
+    Z = np.zeros((n_resamples, m), dtype=np.float64)
+    for idx, t in zip(members, n_ts):
+        if 0 < t < len(idx):
+            base = np.zeros(len(idx), dtype=np.float64)
+            base[:t] = 1.0
+            Z[:, idx] = rng.permuted(np.tile(base, (n_resamples, 1)), axis=1)
+        else:  # a stratum of one group cannot change
+            Z[:, idx] = block_t[idx].astype(np.float64)
     return Z, False, n_distinct
 
 
@@ -532,6 +585,7 @@ def permutation_keyness(
     reference=None,
     doc_col: str = "doc_id",
     cluster: str | None = None,
+    strata: str | None = None,
     statistic: str = "log_ratio",
     tokens_col: str = "tokens",
     stop_words: Iterable[str] | None = None,
@@ -572,6 +626,19 @@ def permutation_keyness(
     cluster : str, optional
         Column of the clusters whose documents move together; each cluster
         must lie in one group.
+    strata : str, optional
+        Column of strata within which the labels are permuted (e.g. the
+        province, when the level labels of places are compared within
+        provinces): each block (document or cluster) must lie in one
+        stratum, and every relabelling keeps each stratum's number of
+        target blocks. The design then has ``prod_s C(m_s, t_s)`` distinct
+        relabellings (``m_s`` blocks in stratum *s*, ``t_s`` of them
+        target); they are enumerated when there are at most *max_exact*,
+        else *n_resamples* are drawn, each permuting every stratum
+        independently (Monte Carlo, Phipson & Smyth's ``(b + 1) / (n + 1)``).
+        Strata whose blocks all lie in one group contribute nothing to the
+        null distribution; ``p_floor`` and ``n_relabelings`` are those of
+        the stratified design. ``attrs`` record ``strata`` and ``n_strata``.
     statistic : {"log_ratio", "rate_diff"}
         ``log_ratio``: Hardie's log ratio of the pooled counts (zeros
         replaced by 0.5), as in :func:`keyness`. ``rate_diff``: the
@@ -651,6 +718,7 @@ def permutation_keyness(
         block_of_doc = np.arange(len(dkeys))
         n_blocks = len(dkeys)
         unit_name = doc_col
+        block_names = np.asarray(list(dkeys), dtype=object)
     else:
         if cluster not in sub.columns:
             raise KeyError(f"units table has no cluster column {cluster!r}")
@@ -669,6 +737,7 @@ def permutation_keyness(
             bad = [cl_keys[i] for i in bt[bt > 1].index[:5]]
             raise ValueError(f"clusters {bad} of {cluster!r} have documents in both groups")
         unit_name = cluster
+        block_names = cl_keys
     A = sp.csr_array((np.ones(len(dkeys)), (block_of_doc, np.arange(len(dkeys)))),
                      shape=(n_blocks, len(dkeys)))
     block_t = (A @ doc_t.astype(float)) > 0
@@ -700,7 +769,14 @@ def permutation_keyness(
         w = A @ np.ones(len(dkeys))
     rng = random_state if isinstance(random_state, np.random.Generator) else \
         np.random.default_rng(random_state)
-    Z, exact, n_distinct = _relabelings(n_blocks, n_t, n_resamples, max_exact, rng)
+    if strata is None:
+        Z, exact, n_distinct = _relabelings(n_blocks, n_t, n_resamples, max_exact, rng)
+        n_strata = None
+    else:
+        stratum_of_block = _block_strata(sub, dkeys, block_of_doc, block_names, strata, unit_name)
+        n_strata = int(len(np.unique(stratum_of_block)))
+        Z, exact, n_distinct = _stratified_relabelings(stratum_of_block, block_t, n_resamples,
+                                                       max_exact, rng)
     obs = _block_stat(block_t.astype(float)[None, :], S, w, statistic)[0]
     V = len(names)
     ge = np.zeros(V)
@@ -748,6 +824,32 @@ def permutation_keyness(
     })
     out.attrs.update(statistic=statistic, alternative=alternative, correction=correction,
                      unit=unit_name, exact=exact)
+    if strata is not None:
+        out.attrs.update(strata=strata, n_strata=n_strata)
+    return out
+
+
+def _block_strata(sub: pd.DataFrame, dkeys, block_of_doc: np.ndarray, block_names: np.ndarray,
+                  strata: str, unit_name: str) -> np.ndarray:
+    """Stratum code of every block; each document and each block must lie in one stratum."""
+    if strata not in sub.columns:
+        raise KeyError(f"units table has no strata column {strata!r}")
+    if sub[strata].isna().any():
+        raise ValueError(f"strata column {strata!r} has missing values")
+    st = sub.groupby("_doc")[strata].agg(lambda v: tuple(sorted(set(map(str, v)))))
+    st = st.reindex(list(dkeys))
+    if (st.map(len) > 1).any():
+        raise ValueError(f"documents {st[st.map(len) > 1].index[:5].tolist()} lie in several "
+                         f"{strata!r} strata")
+    doc_stratum = st.map(lambda v: v[0]).to_numpy()
+    keys, code = np.unique(doc_stratum, return_inverse=True)
+    per_block = pd.Series(code).groupby(block_of_doc).nunique()
+    if (per_block > 1).any():
+        bad = [str(block_names[i]) for i in per_block[per_block > 1].index[:5]]
+        raise ValueError(f"{unit_name!r} blocks {bad} lie in several {strata!r} strata; "
+                         "strata must contain whole blocks")
+    out = np.empty(len(block_names), dtype=np.int64)
+    out[block_of_doc] = code
     return out
 
 
@@ -764,6 +866,7 @@ def substring_keyness(
     cluster: str | None = None,
     n_resamples: int = 999,
     random_state: int | np.random.Generator | None = RANDOM_STATE,
+    strata: str | None = None,
     **kwargs,
 ) -> pd.DataFrame:
     """Keyness of *terms* counted as substrings of the clean text, per character.
@@ -773,7 +876,8 @@ def substring_keyness(
     (non-overlapping, so 隔离 inside 居家隔离 counts), corpus sizes are the
     characters of each group, rates are per 1,000 characters. With
     *permutation* the document-level permutation p-values (log ratio of
-    substring counts per character) are added as in :func:`group_keyness`.
+    substring counts per character) are added as in :func:`group_keyness`
+    (within *strata* when given).
 
     Examples
     --------
@@ -786,6 +890,8 @@ def substring_keyness(
     """
     from discourse.analysis.features import substring_counts
 
+    if strata is not None and not permutation:
+        raise ValueError("strata applies to the permutation test; pass permutation=True")
     tmask, rmask = _target_reference(units, by, target, reference)
     kwargs.setdefault("min_freq", 0)
     kwargs.setdefault("per", 1000)
@@ -821,7 +927,7 @@ def substring_keyness(
             perm_units, by, target, reference=reference, doc_col="_doc", cluster=cluster,
             counts=(X, dkeys, list(terms)), terms=list(terms), n_resamples=n_resamples,
             random_state=random_state, correction=kwargs.get("correction", "fdr_bh"),
-            alpha=kwargs.get("alpha", 0.05),
+            alpha=kwargs.get("alpha", 0.05), strata=strata,
         )
         perm = perm.rename(columns={"p_value": "p_perm", "p_adjusted": "p_perm_adjusted",
                                     "significant": "significant_perm"})
