@@ -270,7 +270,8 @@ def test_study_report_loads(browser, page):
         cells = json.loads(notebook.read_text(encoding="utf-8"))["cells"]
         sources = ["".join(c["source"]) if isinstance(c["source"], list) else c["source"]
                    for c in cells if c["cell_type"] == "code"]
-        saved = sum(src.count("save_figure(") + src.count("figure(fig") for src in sources)
+        # figures saved directly (save_figure) or through the display API (figure(...))
+        saved = sum(len(re.findall(r"\bsave_figure\(|(?<![\w.])figure\(", src)) for src in sources)
         assert info["n_images"] >= saved, (
             f"{page}: the notebook saves {saved} figure(s) but the page shows {info['n_images']}; "
             "end each figure cell with `fig` (or display(fig)) so the figure is in the report"

@@ -419,6 +419,7 @@ def explore_terms(
     window: int = 20,
     max_lines: int = 30,
     title: str | None = None,
+    mask: Iterable[str] | None = None,
     study=None,
 ):
     """A term explorer (:func:`discourse.report.explorer.term_explorer`) with concordance lines, displayed.
@@ -428,7 +429,8 @@ def explore_terms(
     more frequent in ``group_a``); rates per 1,000 tokens are computed from
     ``size_a`` and ``size_b`` (the groups' token counts). Concordance lines
     (``kwic_text`` over ``units``, ``window`` characters either side) are
-    added for the ``n_conc_terms`` terms with the largest ``|statistic|``.
+    added for the ``n_conc_terms`` terms with the largest ``|statistic|``;
+    ``mask`` names (e.g. :func:`person_names`) are masked in them.
     """
     from discourse.analysis.kwic import kwic_text
     from discourse.report.explorer import term_explorer
@@ -452,6 +454,8 @@ def explore_terms(
         lines.append(pd.DataFrame({"term": term, "doc": doc.fillna(k["unit_id"]).astype(str) + " · " + k["unit_id"].astype(str),
                                    "left": k["left"], "keyword": k["keyword"], "right": k["right"]}))
     conc = pd.concat(lines, ignore_index=True) if lines else None
+    if conc is not None and mask is not None:
+        conc = mask_names(conc, mask, columns=["left", "keyword", "right"])
     frag = term_explorer(t, concordance=conc, group_a=group_a, group_b=group_b, gloss=gloss, stat_name=stat_name,
                          threshold=threshold, max_lines=max_lines, title=title)
     return _emit_fragment(frag, "explorer", title or f"Terms of {group_a} and {group_b}", study)
