@@ -21,8 +21,6 @@ from discourse.plotting.plots import (
     plot_topic_terms,
 )
 from discourse.plotting.style import (
-    CITY_COLORS,
-    PERIOD_COLORS,
     bilingual,
     canonical_city,
     cjk_font_path,
@@ -37,8 +35,6 @@ from discourse.plotting.style import (
 )
 
 __all__ = [
-    "CITY_COLORS",
-    "PERIOD_COLORS",
     "bilingual",
     "canonical_city",
     "cjk_font_path",

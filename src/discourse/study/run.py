@@ -310,13 +310,13 @@ def run_study(
                 ran.append(target)
                 _log(f"{cfg.name}: {nb.name} ran in {time.perf_counter() - t1:.1f} s")
             if failure is not None:
-                _publish_failure(cfg, root, ran, failure, html)
+                _publish_failure(cfg, root, ran, failure, html, staging=staging)
                 raise failure
             result.record = _run_record(cfg, study, ran)
             if html:
                 entries = []
                 for nb_path in ran:
-                    render_html(nb_path, stage["reports"])
+                    render_html(nb_path, stage["reports"], run_info=result.record, siblings=ran, out_root=staging)
                     nb_title, summary = notebook_summary(nb_path)
                     entries.append((nb_path.stem, nb_title, summary))
                 write_index(entries, stage["reports"], title=cfg.title, run_info=result.record)
@@ -348,7 +348,9 @@ def _root_title(bundled: bool, cfg: StudyConfig) -> str:
     return "疫情防控 in Chinese government texts: the studies' reports" if bundled else f"Reports: {cfg.title}"
 
 
-def _publish_failure(cfg: StudyConfig, root: Path, ran: Sequence[Path], failure: ReportError, html: bool) -> None:
+def _publish_failure(
+    cfg: StudyConfig, root: Path, ran: Sequence[Path], failure: ReportError, html: bool, *, staging: Path
+) -> None:
     """Render what ran, and a page saying what failed, beside the good results."""
     from discourse.report import render_html, write_failure_page
 
@@ -360,7 +362,7 @@ def _publish_failure(cfg: StudyConfig, root: Path, ran: Sequence[Path], failure:
     if html:
         for nb_path in ran:
             with contextlib.suppress(ReportError):
-                render_html(nb_path, tmp)
+                render_html(nb_path, tmp, siblings=ran, out_root=staging)
                 rendered.append(nb_path.stem)
     write_failure_page(tmp, title=f"{cfg.title}: the run failed", message=str(failure), rendered=rendered)
     _replace_dir(tmp, failed)
