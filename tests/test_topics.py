@@ -302,3 +302,48 @@ def test_fit_vectorized_is_the_same_fit_as_fit(units, method):
         clone(tm).fit_vectorized(M, tm.make_vectorizer())
     with pytest.raises(ValueError, match="sparse"):
         clone(tm).fit_vectorized(M.toarray(), vec)
+
+
+def test_prevalence_replicates_carry_the_refit_token_totals(doc_units):
+    tab, reps = topic_prevalence(doc_units, TopicModel(n_components=2), ["year", "grp"], n_refits=6,
+                                 return_replicates=True)
+    # every document has 38 words, all in any refit's vocabulary, and documents are
+    # resampled within cells: each refit's total is 38 x the cell's documents
+    docs = doc_units.groupby(["year", "grp"]).doc_id.nunique()
+    want = reps.apply(lambda r: 38.0 * docs[(r.year, r.grp)], axis=1)
+    np.testing.assert_array_equal(reps.n_tokens.to_numpy(), want.to_numpy())
+    assert list(reps.columns) == ["refit", "year", "grp", "topic", "share", "similarity", "n_tokens"]
+    # the default table is unchanged by asking for the replicates
+    pd.testing.assert_frame_equal(tab, topic_prevalence(doc_units, TopicModel(n_components=2),
+                                                        ["year", "grp"], n_refits=6))
+
+
+def test_prevalence_margins_from_one_set_of_refits(doc_units):
+    from discourse.analysis.topics import prevalence_margins
+
+    model = TopicModel(n_components=2)
+    tab, reps = topic_prevalence(doc_units, model, ["year", "grp"], n_refits=8, return_replicates=True)
+    ref = model.fit(doc_units)
+    theta = ref.transform(doc_units)
+    vocab = set(ref.terms_)
+    n = np.array([sum(t in vocab for t in toks) for toks in doc_units.tokens], dtype=float)
+    for by in ("year", "grp"):
+        m = prevalence_margins(tab, reps, by)
+        for level, g in m.groupby(by):
+            rows = (doc_units[by] == level).to_numpy()
+            hand = (n[rows, None] * theta[rows]).sum(0) / n[rows].sum()  # the pooled units' share
+            np.testing.assert_allclose(g.share.to_numpy(), hand, rtol=1e-12)
+            assert (g.n_tokens == n[rows].sum()).all() and (g.n_refits == 8).all()
+        assert ((m.ci_low <= m.share + 1e-9) & (m.share <= m.ci_high + 1e-9)).all()
+    overall = prevalence_margins(tab, reps, [])
+    np.testing.assert_allclose(overall.share.to_numpy(), (n[:, None] * theta).sum(0) / n.sum(), rtol=1e-12)
+    # cells that map one to one onto years resample exactly as the years do: the margins'
+    # refit intervals are then those of topic_prevalence by year
+    units = doc_units.assign(era=np.where(doc_units.year == 2020, "early", "late"))
+    t2, r2 = topic_prevalence(units, model, ["year", "era"], n_refits=8, return_replicates=True)
+    direct = topic_prevalence(units, model, "year", n_refits=8)
+    m = prevalence_margins(t2, r2, "year")
+    for col in ("share", "ci_low", "ci_high"):
+        np.testing.assert_allclose(m[col].to_numpy(), direct[col].to_numpy(), rtol=1e-12)
+    with pytest.raises(KeyError, match="return_replicates"):
+        prevalence_margins(tab, reps.drop(columns="n_tokens"), "year")

@@ -641,8 +641,13 @@ def topic_prevalence(
     tokens_col : str, default "tokens"
     random_state : int
     return_replicates : bool, default False
-        Also return the long table of refit shares
-        (``refit, *by, topic, share, similarity``).
+        Also return the long table of refit shares (``refit, *by, topic,
+        share, similarity, n_tokens``): ``n_tokens`` is the refit's total
+        weight of the group's resampled units with some vocabulary (their
+        tokens in the refit's vocabulary with ``weight="tokens"``), the
+        denominator of its share, so that coarser margins (by year alone,
+        by level alone) can be formed from the same refits
+        (:func:`prevalence_margins`).
 
     Returns
     -------
@@ -735,6 +740,7 @@ def topic_prevalence(
     seeds = rng.integers(0, 2**31 - 1, size=n_refits)
     K = ref.n_components
     reps = np.full((n_refits, G, K), np.nan)
+    totals = np.zeros((n_refits, G))
     sims = np.full((n_refits, K), np.nan)
     for r in range(n_refits):
         drawn = np.concatenate([st[rng.integers(0, len(st), size=len(st))] for st in strata])
@@ -753,6 +759,7 @@ def topic_prevalence(
         else:
             w = w_ref[idx]
         reps[r] = _group_shares(theta, w, codes[idx], G)
+        totals[r] = np.bincount(codes[idx], weights=w * (theta.sum(axis=1) > 0), minlength=G)
 
     a = (1 - ci) / 2
     med_sim = np.nanmedian(sims, axis=0) if n_refits else np.full(K, np.nan)
@@ -792,9 +799,106 @@ def topic_prevalence(
         for g, key in enumerate(keys):
             key = key if isinstance(key, tuple) else (key,)
             for t in range(K):
-                rep_rows.append([r, *key, ref.topic_ids_[t], float(reps[r, g, t]), float(sims[r, t])])
-    replicates = pd.DataFrame(rep_rows, columns=["refit", *by_cols, "topic", "share", "similarity"])
+                rep_rows.append([r, *key, ref.topic_ids_[t], float(reps[r, g, t]), float(sims[r, t]),
+                                 float(totals[r, g])])
+    replicates = pd.DataFrame(rep_rows, columns=["refit", *by_cols, "topic", "share", "similarity",
+                                                 "n_tokens"])
+    for b in by_cols:
+        if isinstance(units[b].dtype, pd.CategoricalDtype):
+            replicates[b] = replicates[b].astype(units[b].dtype)
     return out, replicates
+
+
+def prevalence_margins(
+    table: pd.DataFrame,
+    replicates: pd.DataFrame,
+    by: str | Sequence[str],
+    *,
+    ci: float = 0.95,
+) -> pd.DataFrame:
+    """Topic prevalence over coarser groups, from the cells and refits of one :func:`topic_prevalence`.
+
+    With ``table, replicates = topic_prevalence(units, model, ["year",
+    "level"], return_replicates=True)``, ``prevalence_margins(table,
+    replicates, "year")`` gives the shares by year from the *same* refits:
+    the margin's share is ``Σ_cells share · n_tokens / Σ_cells n_tokens``
+    (the token-weighted share of the pooled cells, equal to fitting the
+    margin directly with the reference model), computed for the reference
+    (from *table*) and for every refit (from *replicates*); the interval is
+    the percentile interval over refits. Margins and cells thus share one
+    resampling and one set of matched topics, instead of refitting the
+    model once per margin.
+
+    Parameters
+    ----------
+    table, replicates : DataFrame
+        The two outputs of :func:`topic_prevalence` with
+        ``return_replicates=True``.
+    by : str or list of str
+        Some of the table's group columns (an empty list: all cells pooled).
+    ci : float, default 0.95
+
+    Returns
+    -------
+    DataFrame
+        ``*by, topic, label, share, ci_low, ci_high, n_units, n_tokens,
+        match_similarity, stable, n_refits, note``. There is no
+        ``n_docs``: a cluster can lie in several cells (a province in
+        several levels), so the cells' counts do not add up to the
+        margin's; count the margin's clusters from the units when needed.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> a, b = ["核酸", "检测", "筛查"], ["疫苗", "接种", "加强"]
+    >>> rows = [{"doc_id": f"d{i}", "year": 2020 + i % 2, "level": "AB"[i % 3 == 0],
+    ...          "tokens": (a if j % 2 else b) * (1 + j)} for i in range(12) for j in range(3)]
+    >>> units = pd.DataFrame(rows)
+    >>> tab, reps = topic_prevalence(units, TopicModel(n_components=2), ["year", "level"],
+    ...                              n_refits=5, return_replicates=True)
+    >>> m = prevalence_margins(tab, reps, "year")
+    >>> direct = topic_prevalence(units, TopicModel(n_components=2), "year", n_refits=0)
+    >>> bool(((m.share - direct.share).abs() < 1e-12).all())
+    True
+    """
+    by = [by] if isinstance(by, str) else list(by)
+    if not 0 < ci < 1:
+        raise ValueError(f"ci must be in (0, 1), got {ci}")
+    for name, t, need in (("table", table, ["topic", "label", "share", "n_units", "n_tokens",
+                                            "match_similarity", "stable"]),
+                          ("replicates", replicates, ["refit", "topic", "share", "n_tokens"])):
+        miss = [c for c in [*by, *need] if c not in t.columns]
+        if miss:
+            raise KeyError(f"{name} lacks column(s) {miss}; pass the outputs of topic_prevalence("
+                           f"..., return_replicates=True) grouped by a superset of {by}")
+    keys = [*by, "topic"]
+
+    def pooled(t: pd.DataFrame, extra: list[str]) -> pd.DataFrame:
+        ok = np.isfinite(t["share"].to_numpy(float)) & (t["n_tokens"].to_numpy(float) > 0)
+        d = t.loc[ok, [*extra, *keys]].assign(_num=(t["share"] * t["n_tokens"])[ok],
+                                              _den=t["n_tokens"][ok])
+        g = d.groupby([*extra, *keys], sort=True, observed=True, dropna=False)[["_num", "_den"]].sum()
+        return (g["_num"] / g["_den"]).rename("share").reset_index()
+
+    est = pooled(table, [])
+    sizes = table.groupby(keys, sort=True, observed=True, dropna=False).agg(
+        label=("label", "first"), n_units=("n_units", "sum"), n_tokens=("n_tokens", "sum"),
+        match_similarity=("match_similarity", "first"), stable=("stable", "first")).reset_index()
+    out = sizes.merge(est, on=keys, how="left")
+    rep = pooled(replicates, ["refit"])
+    a = (1 - ci) / 2
+    q = rep.groupby(keys, sort=True, observed=True, dropna=False)["share"].agg(
+        ci_low=lambda v: np.quantile(v, a) if len(v) >= 2 else np.nan,
+        ci_high=lambda v: np.quantile(v, 1 - a) if len(v) >= 2 else np.nan,
+        n_refits="size").reset_index()
+    out = out.merge(q, on=keys, how="left")
+    out["n_refits"] = out["n_refits"].fillna(0).astype(int)
+    out["note"] = pd.Series(np.where(out["n_refits"] >= 2, None,
+                                     "no interval: fewer than two refits with vocabulary in the margin"),
+                            dtype="string")
+    cols = [*by, "topic", "label", "share", "ci_low", "ci_high", "n_units", "n_tokens",
+            "match_similarity", "stable", "n_refits", "note"]
+    return out[cols].sort_values(keys, kind="mergesort").reset_index(drop=True)
 
 
 # -- topic table ----------------------------------------------------------
@@ -882,5 +986,6 @@ __all__ = [
     "aggregate_topic_shares",
     "topic_shares",
     "topic_prevalence",
+    "prevalence_margins",
     "topic_table",
 ]
