@@ -206,6 +206,27 @@ def year_keyness(study, target: int, reference: int, *, n: int = 15, stop_words=
     return out
 
 
+def year_explorer(study, target: int, reference: int, *, stop_words=()):
+    """The term explorer of two years' passages (regularised log-odds z), displayed; a skip note without both years."""
+    from discourse.analysis.fightin_words import group_fightin_words
+    from discourse.segment import gloss
+    from discourse.study.display import explore_terms
+    from discourse.study.notebook import skip
+
+    yr = pd.to_numeric(study.paragraphs["year"], errors="coerce")
+    keep = yr.isin([target, reference])
+    pair = study.paragraphs[keep].copy()
+    pair["year"] = yr[keep].astype(int)
+    if pair["year"].nunique() < 2:
+        return skip(f"the corpus has no passages of both {reference} and {target}")
+    fw = group_fightin_words(pair, "year", target, reference=reference, stop_words=stop_words, min_freq=5)
+    sizes = pair.groupby("year")["tokens"].apply(lambda s: sum(len(t) for t in s))
+    return explore_terms(pair, fw, group_a=str(target), group_b=str(reference), count_a="count_a", count_b="count_b",
+                         statistic="z", size_a=sizes.get(target, 0), size_b=sizes.get(reference, 0),
+                         stat_name="z (regularised log-odds)", threshold=1.96, gloss=gloss, n_conc_terms=80,
+                         max_lines=20, title=f"Term explorer: COVID passages of {target} against {reference}")
+
+
 def wordfish_positions(study, year: int, *, min_df: int = 10, random_state: int | None = None) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Wordfish positions of the reports of one year, the words at both poles, and what θ correlates with.
 
@@ -291,6 +312,7 @@ def findings_markdown(sal: pd.DataFrame, models: pd.DataFrame, counts: pd.DataFr
 
 
 __all__ = [
+    "year_explorer",
     "findings_markdown",
     "LEVELS",
     "LEVEL_LABELS",

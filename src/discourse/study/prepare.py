@@ -279,7 +279,10 @@ def build_tokenizer(cfg: StudyConfig, docs: pd.DataFrame | None = None):
         kwargs["keep_directives"] = t.keep_directives
     if not t.lexicon:
         kwargs["lexicon"] = False
-    elif cfg.codebook.lexicon is not None:
+    elif cfg.codebook.lexicon is not None and Path(cfg.codebook.lexicon).resolve() != (
+        config.RESOURCES_DIR / "lexicon.tsv"
+    ).resolve():
+        # the bundled lexicon is the tokenizer's default (True): no checkout path in any table
         kwargs["lexicon"] = str(cfg.codebook.lexicon)
     if t.latin != "keep" and _accepts(Tokenizer.__init__, "latin"):
         kwargs["latin"] = t.latin

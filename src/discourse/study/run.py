@@ -287,7 +287,8 @@ def run_study(
                 "DISCOURSE_INTERIM_DIR": str(interim),
             }
             bundled_corpus = not cfg.overridden and cfg.path.resolve() in {p.resolve() for p in bundled_configs()}
-            remove = () if bundled_corpus else (BUNDLED_PROSE_TAG,)
+            # a parameters cell papermill injected in an earlier run is never carried into this one
+            remove = ("injected-parameters",) if bundled_corpus else ("injected-parameters", BUNDLED_PROSE_TAG)
             ran: list[Path] = []
             failure: ReportError | None = None
             for nb in paths:
@@ -297,7 +298,9 @@ def run_study(
                     execute_notebook(
                         nb,
                         target,
-                        parameters={"config_path": str(cfg_path)},
+                        # on its own corpus a bundled study's notebooks keep their default (a relative
+                        # path), so the stored notebooks hold no path of this checkout
+                        parameters=None if bundled_corpus else {"config_path": str(cfg_path)},
                         env=env,
                         kernel_name=kernel_name or KERNEL_NAME,
                         timeout=timeout,
