@@ -141,35 +141,29 @@ class _WindowCorpus:
         if window < 1:
             raise ValueError(f"window must be >= 1, got {window}")
         texts = [list(t) for t in texts]
-        lengths = np.fromiter((len(t) for t in texts), dtype=np.int64, count=len(texts))
-        flat = np.fromiter(itertools.chain.from_iterable(texts), dtype=object,
-                           count=int(lengths.sum()))
+        lengths = np.array([len(t) for t in texts], dtype=np.int64)
+        flat = np.empty(int(lengths.sum()), dtype=object)
+        flat[:] = list(itertools.chain.from_iterable(texts))
+        codes, uniques = pd.factorize(flat)  # exact token equality, as a dict lookup
         self.window = int(window)
-        self.vocab_, self.codes_ = np.unique(flat.astype(str), return_inverse=True) if len(flat) \
-            else (np.array([], dtype=str), np.zeros(0, dtype=np.int64))
-        self.codes_ = self.codes_.ravel().astype(np.int64)
+        self.index_ = pd.Index(uniques)
+        self.codes_ = np.asarray(codes, dtype=np.int64)
         self.text_ = np.repeat(np.arange(len(texts), dtype=np.int64), lengths)
-        starts = np.concatenate([[0], np.cumsum(lengths)[:-1]]) if len(texts) else np.zeros(0, np.int64)
-        self.pos_ = np.arange(len(flat), dtype=np.int64) - np.repeat(starts, lengths)
+        self.pos_ = np.arange(len(flat), dtype=np.int64) - np.repeat(np.cumsum(lengths) - lengths, lengths)
         self.n_win_ = np.maximum(1, lengths - self.window + 1)
-        self.win_offset_ = np.concatenate([[0], np.cumsum(self.n_win_)[:-1]]) if len(texts) \
-            else np.zeros(0, np.int64)
+        self.win_offset_ = np.cumsum(self.n_win_) - self.n_win_
         self.n_windows_ = int(self.n_win_.sum())
 
     def counts(self, words: Sequence[str], gensim_compatible: bool) -> tuple[np.ndarray, np.ndarray, int]:
         """Window counts of each word (``occ``) and of each pair (``co``), as ``_window_counts``."""
         r = len(words)
-        lookup = np.searchsorted(self.vocab_, np.asarray(words, dtype=str)) if len(self.vocab_) \
-            else np.zeros(r, dtype=np.int64)
-        lookup = np.minimum(lookup, max(len(self.vocab_) - 1, 0))
-        known = (self.vocab_[lookup] == np.asarray(words, dtype=str)) if len(self.vocab_) \
-            else np.zeros(r, dtype=bool)
-        col_of = np.full(max(len(self.vocab_), 1), -1, dtype=np.int64)
-        col_of[lookup[known]] = np.flatnonzero(known)
-        hit = np.flatnonzero(col_of[self.codes_] >= 0) if len(self.codes_) else np.zeros(0, np.int64)
+        where = self.index_.get_indexer(list(words)) if r else np.zeros(0, dtype=np.int64)
+        col_of = np.full(len(self.index_), -1, dtype=np.int64)  # token code -> column of words
+        col_of[where[where >= 0]] = np.flatnonzero(where >= 0)
+        hit = np.flatnonzero(col_of[self.codes_] >= 0)
         col = col_of[self.codes_[hit]]
         t, p = self.text_[hit], self.pos_[hit]
-        nw, off = self.n_win_[t], self.win_offset_[t]
+        nw = self.n_win_[t]
         w = self.window
         if gensim_compatible:
             seg_start, seg_end, seg_col, seg_text = self._gensim_segments(col, t, p, nw, w)
