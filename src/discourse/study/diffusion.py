@@ -795,6 +795,32 @@ def _pp(x: float) -> str:
 _LEVEL_LABELS = {"province": "provincial", "major_city": "major-city", "prefecture": "prefecture"}
 
 
+#: Columns of :func:`reuse_by_group`'s table (also of the empty table when reuse cannot be measured).
+REUSE_GROUP_COLUMNS: tuple[str, ...] = (
+    "level", "year", "n", "ci", "n_reports", "n_provinces", "n_before_national", "share", "baseline",
+    "excess", "excess_low", "excess_high", "ratio", "note",
+)
+
+
+def reuse_tables(passages: pd.DataFrame, *, exclude_before=None, n_resamples: int = 999, random_state=None):
+    """Reuse per report and by level × year, or why they cannot be computed for this corpus.
+
+    Returns ``(reuse, groups, why)``: ``why`` is None when the corpus has
+    national reports to compare with and local reports with a year; otherwise
+    a sentence, and the two tables are empty (``groups`` with its columns).
+    """
+    p = passages
+    has_national = bool(((p["level"].astype(str) == "national") & p["year"].notna()).any())
+    has_local = bool((p["level"].astype(str).isin(LOCAL_LEVELS) & p["year"].notna()).any())
+    if not (has_national and has_local):
+        why = ("reuse of central formulations needs the national government work reports in the corpus"
+               if not has_national else "reuse needs local reports (provinces, major cities or prefectures) with a year")
+        return pd.DataFrame(), pd.DataFrame(columns=list(REUSE_GROUP_COLUMNS)), why
+    reuse = reuse_by_report(p, exclude_before=exclude_before)
+    groups = reuse_by_group(reuse, n_resamples=n_resamples, random_state=random_state)
+    return reuse, groups, None
+
+
 def diffusion_findings(
     reuse_groups: pd.DataFrame,
     leaders: pd.DataFrame,
@@ -862,6 +888,8 @@ def findings_markdown(*tables: pd.DataFrame):
 
 
 __all__ = [
+    "REUSE_GROUP_COLUMNS",
+    "reuse_tables",
     "FORMULATION_RULES",
     "LOCAL_LEVELS",
     "NATIONAL_LEVEL",

@@ -350,6 +350,7 @@ def level_keyness(
     min_freq: int | None = None,
     n_resamples: int | None = None,
     block: str = "place",
+    strata: str | None = "cluster",
     random_state: int | None = None,
 ) -> pd.DataFrame:
     """Words over-used by one level against another: regularised log-odds z and a place-level permutation p.
@@ -359,8 +360,10 @@ def level_keyness(
     (:func:`~discourse.analysis.fightin_words.group_fightin_words`); the
     permutation p-value (:func:`~discourse.analysis.keyness.group_keyness`
     with ``permutation=True``) relabels whole places (*block*), all of a
-    place's reports together, and is FDR-adjusted over every tested term
-    (``p_perm_adjusted``). Dispersion: reports of each side containing the
+    place's reports together, within *strata* (by default the province:
+    a province's own report is relabelled only against its own cities, so
+    provincial differences in vocabulary cannot pass for level differences),
+    and is FDR-adjusted over every tested term (``p_perm_adjusted``). Dispersion: reports of each side containing the
     term and Gries' normalised DP (0 = even, 1 = in one report).
 
     Returns
@@ -389,7 +392,8 @@ def level_keyness(
     fw = group_fightin_words(units, "level", target, reference=reference, stop_words=stops, min_freq=min_freq)
     gk = group_keyness(units, "level", target, reference=reference, stop_words=stops, doc_col="doc_id",
                        permutation=True, cluster=block, n_resamples=n_resamples, min_freq=min_freq,
-                       random_state=random_state)
+                       random_state=random_state,
+                       **({"strata": strata} if strata is not None and strata in units.columns else {}))
     fw = fw.assign(term=fw["term"].astype(str))
     gk = gk.assign(term=gk["term"].astype(str))
     keep = ["term", "docs_target", "n_docs_target", "docs_reference", "n_docs_reference", "dp_norm_target",
@@ -411,7 +415,7 @@ def level_keyness(
             "n_blocks_reference"]
     out = out[cols]
     sig = m["p_perm_adjusted"] < 0.05
-    out.attrs.update(target=target, reference=reference, block=block, n_terms_tested=int(len(m)),
+    out.attrs.update(target=target, reference=reference, block=block, strata=strata, n_terms_tested=int(len(m)),
                      n_significant=int(sig.sum()), n_significant_target=int((sig & (m["z"] > 0)).sum()),
                      n_significant_reference=int((sig & (m["z"] < 0)).sum()), n_resamples=int(n_resamples))
     return out
@@ -554,7 +558,7 @@ def topic_findings(
             f"- **{_level(tgt)} against {_level(ref)}.** Over-used by {_level(tgt)}: {show(top_t, 'target')}. "
             f"Over-used by {_level(ref)}: {show(top_r, 'reference')}. Of {a['n_terms_tested']} terms tested, "
             f"{a['n_significant_target']} are over-used by {_level(tgt)} and {a['n_significant_reference']} by "
-            f"{_level(ref)} at FDR-adjusted p < 0.05, whole places permuted "
+            f"{_level(ref)} at FDR-adjusted p < 0.05, whole places permuted within provinces "
             f"({int(t['n_blocks_target'].iloc[0])} and {int(t['n_blocks_reference'].iloc[0])} places; with "
             f"{a['n_resamples']} relabellings no p-value is below {t['p_floor'].iloc[0]:.3f}, which limits what "
             "survives the FDR correction over many terms).")
