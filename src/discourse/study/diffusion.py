@@ -821,6 +821,25 @@ def reuse_tables(passages: pd.DataFrame, *, exclude_before=None, n_resamples: in
     return reuse, groups, None
 
 
+def sense_check_here(occurrences: pd.DataFrame, sample: pd.DataFrame | None = None):
+    """:func:`sense_check` when the hand-checked sample belongs to this corpus, else why not.
+
+    Returns ``(precision, confusion, why)``; the sample (``data/senses_sample.csv``)
+    was drawn from and labelled on the bundled panel, so on another corpus
+    the tables are empty and ``why`` says the rules' precision must be checked
+    on a sample of that corpus.
+    """
+    sample = load_sense_sample() if sample is None else sample
+    have = set(occurrences["doc_id"].astype(str))
+    if not set(sample["doc_id"].astype(str)) <= have:
+        why = ("the hand-checked sense sample (data/senses_sample.csv) belongs to the bundled panel; check the "
+               "rules' precision on a sample of this corpus (draw_sense_sample, then sense_check)")
+        empty = pd.DataFrame(columns=["term", "sense", "n", "n_correct", "precision", "lower", "upper", "n_unlabelled"])
+        return empty, pd.DataFrame(), why
+    precision, confusion = sense_check(occurrences, sample)
+    return precision, confusion, None
+
+
 def diffusion_findings(
     reuse_groups: pd.DataFrame,
     leaders: pd.DataFrame,
@@ -890,6 +909,7 @@ def findings_markdown(*tables: pd.DataFrame):
 __all__ = [
     "REUSE_GROUP_COLUMNS",
     "reuse_tables",
+    "sense_check_here",
     "FORMULATION_RULES",
     "LOCAL_LEVELS",
     "NATIONAL_LEVEL",

@@ -421,6 +421,34 @@ def level_keyness(
     return out
 
 
+def level_comparisons(study, *, units: pd.DataFrame | None = None, min_docs: int | None = None):
+    """:func:`level_keyness` for each of :data:`LEVEL_COMPARISONS` the corpus supports.
+
+    Returns ``(tables, why)``: a dict ``"target vs reference" -> table`` and a
+    sentence naming the comparisons left out (each level needs at least
+    ``min_docs`` reports, default the configuration's ``[stats] min_docs``),
+    or None.
+    """
+    units = topic_units(study) if units is None else units
+    min_docs = study.config.stats.min_docs if min_docs is None else min_docs
+    n_reports = units.groupby(units["level"].astype(str))["doc_id"].nunique()
+    tables, left = {}, []
+    for t, r in LEVEL_COMPARISONS:
+        if n_reports.get(t, 0) >= min_docs and n_reports.get(r, 0) >= min_docs:
+            tables[f"{t} vs {r}"] = level_keyness(study, t, r, units=units)
+        else:
+            left.append(f"{_level(t)} against {_level(r)} ({int(n_reports.get(t, 0))} and "
+                        f"{int(n_reports.get(r, 0))} reports; at least {min_docs} each are needed)")
+    return tables, ("no comparison of " + "; ".join(left)) if left else None
+
+
+def keyness_view(tables: Mapping[str, pd.DataFrame], name: str, columns: Sequence[str]):
+    """One comparison's table, or a skip note when the corpus does not support it."""
+    from discourse.study.notebook import skip
+
+    return tables[name][list(columns)] if name in tables else skip(f"the corpus does not support {name}")
+
+
 def keyness_summary(tables: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
     """One row per comparison: terms tested and terms with FDR-adjusted place-permutation p < 0.05 per side."""
     rows = []
@@ -585,6 +613,8 @@ def findings_markdown(ktab, topics, prev, yearly, keyness):
 
 __all__ = [
     "LEVEL_COMPARISONS",
+    "level_comparisons",
+    "keyness_view",
     "TopicFit",
     "findings_markdown",
     "fit_topics",
