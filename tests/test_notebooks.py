@@ -8,6 +8,7 @@ and a figures/README.md entry for every figure a notebook saves.
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import nbformat
 import pytest
@@ -17,7 +18,7 @@ from discourse import config
 NOTEBOOKS = sorted(config.NOTEBOOKS_DIR.glob("*/[0-9][0-9]-*.ipynb"))
 STUDIES = sorted({p.parent.name for p in NOTEBOOKS})
 MAX_LINES = 15
-SAVED = re.compile(r'save_figure\(fig,\s*"([^"]+)"\)')
+SAVED = re.compile(r'(?:save_figure|figure)\(fig,\s*"([^"]+)"')
 
 
 def test_notebooks_exist_in_order():
@@ -71,14 +72,26 @@ def test_bundled_prose_is_tagged():
                 assert "bundled-prose" in cell.metadata.get("tags", []), f"{path.name}: {cell.source[:80]!r}"
 
 
-def test_every_saved_figure_is_documented_and_present():
-    readme = (config.PROJ_ROOT / "figures" / "README.md").read_text(encoding="utf-8")
+def _saved_figures() -> dict[tuple[str, str], str]:
+    """(study, figure name) -> notebook, from the figure records the display API stores in each executed notebook."""
     saved = {}
     for path in NOTEBOOKS:
         nb = nbformat.read(path, as_version=4)
         for cell in nb.cells:
             for name in SAVED.findall(cell.source):
                 saved[(path.parent.name, name)] = path.stem
+            for out in cell.get("outputs", []):
+                rec = out.get("metadata", {}).get("discourse", {})
+                if rec.get("kind") == "figure":
+                    for _, f in rec.get("files", []):
+                        if f.endswith(".png"):
+                            saved[(path.parent.name, Path(f).stem)] = path.stem
+    return saved
+
+
+def test_every_saved_figure_is_documented_and_present():
+    readme = (config.PROJ_ROOT / "figures" / "README.md").read_text(encoding="utf-8")
+    saved = _saved_figures()
     assert saved
     for (study, name), stem in saved.items():
         for ext in ("png", "svg"):
