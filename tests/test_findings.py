@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
+import pandas as pd
 import pytest
 
 from discourse import config
@@ -36,8 +38,13 @@ def _generated(study):
 
 
 @pytest.fixture(scope="module")
-def bundled():
-    return _generated(open_study())
+def bundled_study():
+    return open_study()
+
+
+@pytest.fixture(scope="module")
+def bundled(bundled_study):
+    return _generated(bundled_study)
 
 
 def test_every_number_in_the_findings_is_in_the_results(bundled):
@@ -81,3 +88,116 @@ def test_second_corpus_shares_no_sentence(bundled, tmp_path, monkeypatch):
     for text in other:
         for s in bundled_sentences:
             assert s not in text, s
+
+
+# -- notebooks 03, 05, 06 and the specification curve -----------------------------------------
+# topic_prevalence(by="label") names its topic-label column "label" too; the duplicate column makes pandas
+# warn when it restores the group's categorical dtype (reported to the owner of analysis/topics.py)
+@pytest.mark.filterwarnings("ignore:Constructing a Categorical with a dtype")
+def test_findings_03_05_numbers_come_from_their_results(bundled_study):
+    from discourse.study.compare import choose_topics, content_stop_words
+    from discourse.study.findings import findings_03, findings_05
+    from discourse.study.results import results_03, results_05
+
+    ch = choose_topics(bundled_study.paragraphs, bundled_study.config, stop_words=content_stop_words(),
+                       n_restarts=3, ks=[3, 4])
+    for results, text in [(results_03(bundled_study, choice=ch), None), (results_05(bundled_study), None)]:
+        text = (findings_03 if results["notebook"].iloc[0] == "03" else findings_05)(results)
+        allowed = _numbers_in_results(results)
+        prose = re.sub(r"1,000 tokens|5 content words|\bk = |one or two", "", text)
+        found = [n for n in NUMBER.findall(prose) if n not in allowed]
+        assert not found, (results["notebook"].iloc[0], found)
+    r03 = results_03(bundled_study, choice=ch).set_index("key")["value"]
+    # independent: the chosen k's restart wins are counted from the selector's raw scores
+    sc = ch.selector.scores_
+    best = sc.loc[sc.groupby("restart")["coherence"].idxmax(), "k"]
+    assert r03["k_restart_wins"] == int((best == ch.k).sum())
+    assert r03["n_units"] == len(bundled_study.paragraphs)
+
+
+def test_results_05_counts_agree_with_the_text(bundled_study):
+    from discourse.study.results import results_05
+
+    r = results_05(bundled_study).set_index("key")["value"]
+    units, docs = bundled_study.paragraphs, bundled_study.documents
+    # independent: 优化 counted as a substring of the paragraphs' text
+    assert r["youhua:n"] == int(units["text"].str.count("优化").sum())
+    assert r["youhua:n_texts"] == int((units.groupby("doc_id")["text"].apply("".join).str.count("优化") > 0).sum())
+    before = docs.loc[docs["date"] < "2022-11-11", "doc_id"].astype(str)
+    n_before = int(units.loc[units["doc_id"].astype(str).isin(before), "text"].str.count("优化").sum())
+    assert r["youhua:policy_before_period"] + r["youhua:ordinary_before_period"] == n_before
+    assert r["youhua:policy"] + r["youhua:ordinary"] == r["youhua:n"]
+    # the per-period counts are the sums of the per-text counts of the period's texts
+    lab_period = dict(zip(docs["label"].astype(str), docs["period"].astype(str)))
+    for phase in ("normalisation", "dynamic_zero", "optimisation"):
+        for period in set(lab_period.values()):
+            total = sum(int(r[f"text:{lab}:{phase}:count"]) for lab, p in lab_period.items() if p == period)
+            assert r[f"period:{period}:{phase}:count"] == total, (phase, period)
+    assert r["n_dated"] == int(docs["date"].notna().sum())
+
+
+def test_undated_and_skipped_results_give_sentences_not_errors():
+    from discourse.study.findings import findings_03, findings_05, findings_06
+    from discourse.study.results import results_skipped
+
+    r = pd.DataFrame({"key": ["n_documents", "n_dated", "skipped:timeline", "youhua:n", "youhua:n_texts",
+                              "youhua:policy", "youhua:ordinary"], "value": [4, 0, "no document is dated", 0, 0, 0, 0]})
+    text = findings_05(r)
+    assert "Skipped (timeline)" in text and "timeline." not in text.split("Skipped")[0]
+    assert "one document" in findings_06(results_skipped("06", "multiverse", "one document"))
+    assert "too few" in findings_03(results_skipped("03", "topics", "too few units"))
+
+
+def test_findings_06_on_a_small_grid(bundled_study):
+    from discourse.study.findings import findings_06
+    from discourse.study.results import results_06, specification_table
+    from discourse.study.robustness import run_multiverse, specification_grid
+
+    grid = specification_grid(lexicon=(True,), compounds=(True,), stopwords=(True,), directives=("kept", "stopped"),
+                              units=("paragraph",), k_offsets=(0, 1))
+    mv = run_multiverse(bundled_study, k=3, grid=grid, n_resamples=99, similarity_permutations=19,
+                        similarity_splits=10)
+    res = results_06(bundled_study, table=mv)
+    text = findings_06(res)
+    allowed = _numbers_in_results(res)
+    found = [n for n in NUMBER.findall(text) if n not in allowed]
+    assert not found, found
+    r = res.set_index("key")["value"]
+    assert r["n_specifications"] == 4 and r["n_robust"] <= r["n_findings"] == 4
+    wide = specification_table(mv)
+    assert len(wide) == 4 and wide["specification"].iloc[0].endswith("(baseline)")
+    # the gap is undefined where the directives are stopped, and k+1 repeats k for k-independent findings
+    stopped = wide["specification"].str.contains("dir stopped")
+    assert wide.loc[stopped, "directive_gap"].isna().all()
+    assert wide.loc[wide["specification"].str.endswith("k+1"), "period_key_term"].isna().all()
+    assert wide["topic_agreement"].notna().all()
+
+
+def test_specification_curve_sorts_marks_and_indicates():
+    import matplotlib
+
+    from discourse.plotting.specification import plot_specification_curve, specification_labels
+
+    t = pd.DataFrame({"value": [3.0, 1.0, 2.0, np.nan], "low": [2.0, 0.0, 1.5, np.nan],
+                      "high": [np.inf, 2.0, 2.5, np.nan], "holds": [True, False, True, None],
+                      "is_baseline": [False, True, False, False], "lexicon": [True, True, False, False],
+                      "unit": ["paragraph", "sentence", "paragraph", "sentence"], "k_offset": [0, 0, 0, 0]})
+    fig = plot_specification_curve(t, choices=["lexicon", "unit", "k_offset"], choice_labels={"lexicon": "lex"})
+    top, bottom = fig.axes
+    ys = top.lines[0].get_ydata()
+    assert list(ys[:3]) == [1.0, 2.0, 3.0] and np.isnan(ys[3])  # sorted, missing last
+    # k_offset does not vary, so it has no indicator row
+    assert [tl.get_text() for tl in bottom.get_yticklabels()] == ["lex = no", "lex = yes", "unit = paragraph",
+                                                                  "unit = sentence"]
+    # the baseline (value 1.0) is at position 0: its shaded column spans x = -0.5 .. 0.5
+    xs = [round(float(np.min(np.asarray(p.get_path().transformed(p.get_patch_transform()).vertices)[:, 0])), 2)
+          for p in top.patches]
+    assert xs == [-0.5]
+    # under the baseline (x = 0) the filled squares are lex = yes and unit = sentence
+    filled = [off for coll in bottom.collections for off in coll.get_offsets()
+              if matplotlib.colors.to_hex(coll.get_facecolor()[0]) == "#333333"]
+    assert sorted(int(y) for x, y in filled if x == 0) == [1, 3]
+    lab = specification_labels(t.head(1), {"lexicon": "lex", "unit": None, "k_offset": "k"})
+    assert lab.tolist() == ["lex+, para, k"]
+    with pytest.raises(KeyError, match="missing column"):
+        plot_specification_curve(t, choices=["compounds"])
