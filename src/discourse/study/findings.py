@@ -27,7 +27,21 @@ def fmt(value) -> str:
         return f"{value:,}" if abs(value) >= 10_000 else str(value)
     if isinstance(value, float):
         return f"{value:g}"
-    return str(value)
+    return _esc(value)
+
+
+def _esc(text: object) -> str:
+    r"""Escape the Markdown (and math) characters of a name taken from the data (a label, a term).
+
+    Examples
+    --------
+    >>> print(_esc("a$b$c"), _esc("XX-2"))
+    a\$b\$c XX-2
+    """
+    s = str(text)
+    for ch in "\\`*_[]<>|$#":
+        s = s.replace(ch, "\\" + ch)
+    return s
 
 
 def _v(results: pd.DataFrame, key: str):
@@ -62,6 +76,8 @@ def findings_01(results: pd.DataFrame) -> str:
     """
     g = lambda k: fmt(_v(results, k))  # noqa: E731
     when = (f"{g('first_date')} to {g('last_date')}" if _has(results, "first_date") else "none dated")
+    if _has(results, "first_date") and _v(results, "first_date") == _v(results, "last_date"):
+        when = f"dated {g('first_date')}"
     if _has(results, "first_date") and _has(results, "n_dated") and _v(results, "n_dated") < _v(results, "n_documents"):
         when += f" ({g('n_dated')} dated)"
     lines = ["### Findings", "",
@@ -73,7 +89,9 @@ def findings_01(results: pd.DataFrame) -> str:
                      "those agree (the others have no manifest value to compare with, so they are not checked).")
     inferred = _keys(results, "year_inferred:")
     if inferred:
-        who = ", ".join(f"{k.split(':', 1)[1]} ({fmt(_v(results, k))})" for k in inferred)
+        who = ", ".join(f"{_esc(k.split(':', 1)[1])} ({fmt(_v(results, k))})" for k in inferred[:5])
+        if len(inferred) > 5:
+            who += f" and {len(inferred) - 5} other texts (listed in the results table)"
         lines.append(f"- **Dates.** The year is written in {g('years_in_text')} text(s); for {who} it is not "
                      "written in the text and is inferred from outside it (page header, posting date or the "
                      "events named), as the manifest records.")
@@ -105,12 +123,10 @@ def findings_02(results: pd.DataFrame) -> str:
         for key in seg:
             stem = key[: -len(":tokens")]
             _, _, group, term = stem.split(":")
-            lines.append(f"  - {term} in {group} depends on segmentation: {fmt(_v(results, key))} as tokens, "
+            lines.append(f"  - {_esc(term)} in {_esc(group)} depends on segmentation: {fmt(_v(results, key))} as tokens, "
                          f"{fmt(_v(results, stem + ':substrings'))} as substrings (log ratio "
                          f"{fmt(_v(results, stem + ':log_ratio_substrings'))}).")
-    if len(lines) == 2:
-        lines.append("- *Skipped:* the corpus has fewer than two texts and no two periods, so no keyness comparison "
-                     "was made.")
+    lines += _skips(results)
     return "\n".join(lines) + "\n"
 
 
@@ -145,7 +161,7 @@ def findings_03(results: pd.DataFrame) -> str:
     tops = _keys(results, "text_top_topic:")
     if tops:
         lines.append("- **Most prevalent topic per text:** " + "; ".join(
-            f"{k.split(':', 1)[1]} {fmt(_v(results, k))} ({fmt(_v(results, 'text_top_share:' + k.split(':', 1)[1]))})"
+            f"{_esc(k.split(':', 1)[1])} {fmt(_v(results, k))} ({fmt(_v(results, 'text_top_share:' + k.split(':', 1)[1]))})"
             for k in tops) + ".")
     return "\n".join(lines) + "\n"
 
@@ -215,7 +231,7 @@ def findings_05(results: pd.DataFrame) -> str:
             continue
         top = max(keys, key=lambda k: (_v(results, k[:-6] + ":per_1000"), k))
         used = sum(1 for k in keys if _v(results, k))
-        lines.append(f"  - {name}: used in {used} of {len(keys)} texts, most densely in {top.split(':')[1]} "
+        lines.append(f"  - {name}: used in {used} of {len(keys)} texts, most densely in {_esc(top.split(':')[1])} "
                      f"({fmt(_v(results, top[:-6] + ':per_1000'))} per 1,000 tokens, {fmt(_v(results, top))} "
                      "occurrences).")
     if _v(results, "youhua:n"):
@@ -226,8 +242,10 @@ def findings_05(results: pd.DataFrame) -> str:
         if _has(results, "youhua:policy_before_period"):
             text += (f" In texts dated before the optimisation period began ({g('youhua:period_start')}): "
                      f"{g('youhua:ordinary_before_period')} ordinary, and {g('youhua:policy_before_period')} with "
-                     "the policy's wording (adjusting the control measures) before that policy was announced; a "
-                     "phase count that includes every 优化 overstates the earlier texts' optimisation vocabulary.")
+                     "the policy's wording (adjusting the control measures) before that policy was announced.")
+            if _v(results, "youhua:ordinary_before_period") or _v(results, "youhua:policy_before_period"):
+                text += (" A phase count that includes every 优化 overstates the earlier texts' optimisation "
+                         "vocabulary.")
         lines.append(text)
     return "\n".join(lines) + "\n"
 

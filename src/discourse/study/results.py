@@ -118,7 +118,8 @@ def results_02(study) -> pd.DataFrame:
              f"of them significant at the token level (Fisher, BH 0.05) by {by}"),
             (f"{by}:significant_document", int(k["significant"].sum()), "terms",
              f"of them significant at the document level (exact permutation, BH 0.05) by {by}"),
-            (f"{by}:p_floor_min", float(k["p_floor"].min()), "p", f"smallest document-level p-value possible by {by}"),
+            (f"{by}:p_floor_min", float(f"{float(k['p_floor'].min()):.3g}"), "p",
+             f"smallest document-level p-value possible by {by}"),
         ]
         seg = segmentation_findings(units, by, stop_words=stop, n_terms=3, min_freq=study.config.stats.min_freq)
         dep = seg[seg["depends_on_segmentation"]]
@@ -134,6 +135,9 @@ def results_02(study) -> pd.DataFrame:
                 (f"{by}:segmentation:{r.group}:{r.term}:log_ratio_substrings", round(float(r.log_ratio_substrings), 2),
                  "log2 ratio", f"log ratio of {r.term} on substrings"),
             ]
+    if not rows:
+        rows.append(_skipped("02", "keyness", "keyness needs two texts or two policy periods; this corpus has "
+                                              f"{units['doc_id'].nunique()} text(s) and no two periods"))
     return _table("02", rows)
 
 
@@ -319,7 +323,9 @@ def results_05(study, *, occurrences: pd.DataFrame | None = None) -> pd.DataFram
                       f"{r.feature} vocabulary in the {r.period} period"),
                      (f"period:{r.period}:{r.feature}:per_1000", round(float(r.per_1000), 1), "per 1,000 tokens",
                       f"rate of the {r.feature} vocabulary in the {r.period} period")]
-    occ = occurrences if occurrences is not None else sense_occurrences(units)
+    if occurrences is None and units["text"].astype(str).str.contains("优化").any():
+        occurrences = sense_occurrences(units)
+    occ = occurrences if occurrences is not None else pd.DataFrame(columns=["term", "sense", "doc_id", "label"])
     yh = occ[occ["term"] == "优化"]
     n_pol = int((yh["sense"] == "policy").sum())
     rows += [("youhua:n", len(yh), "occurrences", "occurrences of 优化"),
