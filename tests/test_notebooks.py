@@ -51,16 +51,17 @@ def test_notebook_is_thin_and_framed(path):
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: f"{p.parent.name}/{p.stem}")
 def test_notebook_has_findings(path):
-    """Seeds: hand-written findings tagged for the bundled corpus plus a generated note; panel: generated findings."""
+    """Findings are generated from the numbers the notebook computed (a findings call in a cell), for any corpus."""
     nb = nbformat.read(path, as_version=4)
-    sources = [c.source for c in nb.cells]
+    sources = [c.source for c in nb.cells if c.cell_type == "code"]
     if path.parent.name == "seeds":
-        last = nb.cells[-1]
-        assert last.cell_type == "markdown" and last.source.startswith("## Findings")
-        assert "bundled-prose" in last.metadata.get("tags", [])
-        assert any("findings_note(study)" in s for s in sources)
+        n = path.stem[:2]
+        assert any(f"findings_{n}(" in s for s in sources), f"{path.name}: no findings_{n}(...) cell"
     elif path.stem != "03-vocabulary-positions":
         assert any("findings_markdown(" in s for s in sources)
+    for cell in nb.cells:
+        if cell.cell_type == "markdown" and cell.source.startswith("## Findings (bundled corpus)"):
+            raise AssertionError(f"{path.name}: hand-typed findings")
 
 
 def test_bundled_prose_is_tagged():

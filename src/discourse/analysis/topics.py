@@ -785,7 +785,9 @@ def topic_prevalence(
             rows.append([*key, ref.topic_ids_[t], ref.labels_[t], float(estimate[g, t]),
                          float(lo), float(hi), int(n_docs[g]), int(n_units[g]), float(n_tok[g]),
                          float(med_sim[t]), bool(med_sim[t] >= min_similarity), int(len(vals)), note])
-    cols_out = [*by_cols, "topic", "label", "share", "ci_low", "ci_high", "n_docs", "n_units",
+    # the topic's label column is "topic_label" when the groups are themselves called "label"
+    label_col = "topic_label" if "label" in by_cols else "label"
+    cols_out = [*by_cols, "topic", label_col, "share", "ci_low", "ci_high", "n_docs", "n_units",
                 "n_tokens", "match_similarity", "stable", "n_refits", "note"]
     out = pd.DataFrame(rows, columns=cols_out)
     out["note"] = out["note"].astype("string")

@@ -20,6 +20,7 @@ from discourse.plotting.plots import (
     plot_topic_shares,
     plot_topic_terms,
 )
+from discourse.plotting.specification import plot_specification_curve
 from discourse.plotting.style import (
     bilingual,
     canonical_city,
@@ -35,6 +36,7 @@ from discourse.plotting.style import (
 )
 
 __all__ = [
+    "plot_specification_curve",
     "bilingual",
     "canonical_city",
     "cjk_font_path",

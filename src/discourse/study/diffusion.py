@@ -626,6 +626,10 @@ def sense_occurrences(units: pd.DataFrame, rules: SenseRules = SENSE_RULES, *, c
         occ[c] = occ["unit_id"].map(u[c]).to_numpy()
     if "level" in occ.columns:
         occ["level"] = occ["level"].astype(str)
+    if occ.empty:  # none of the rules' terms occurs in this corpus
+        for c in ("kwic_left", "kwic_right", "context"):
+            occ[c] = pd.Series(dtype="object")
+        return occ
     t = occ["unit_id"].map(text)
     L = occ["term"].str.len()
     occ["kwic_left"] = [s[max(0, o - context):o].replace("\n", " ") for s, o in zip(t, occ["offset"])]
