@@ -220,7 +220,11 @@ class Study:
 
     def processed_tables(self) -> list[str]:
         """The names of the processed tables of the run (written by :func:`prepare`)."""
-        return sorted(p.name for p in self.processed_dir.iterdir()) if self.processed_dir.is_dir() else []
+        names = {f"{t}.{ext}" for t in ("documents", "units", "cleaning_audit", "cleaning_metadata", "quarantine")
+                 for ext in ("csv", "parquet")} | {"tokens.parquet", RECORD_NAME}
+        if not self.processed_dir.is_dir():
+            return []
+        return sorted(p.name for p in self.processed_dir.iterdir() if p.name in names)
 
 
 # -- helpers ------------------------------------------------------------------------

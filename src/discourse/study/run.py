@@ -291,7 +291,12 @@ def run_study(
             remove = ("injected-parameters",) if bundled_corpus else ("injected-parameters", BUNDLED_PROSE_TAG)
             ran: list[Path] = []
             failure: ReportError | None = None
-            for nb in paths:
+            from tqdm import tqdm
+
+            bar = tqdm(paths, desc=f"{cfg.name}: notebooks", unit="nb", disable=not sys.stderr.isatty(),
+                       file=sys.stderr, leave=False)
+            for nb in bar:
+                bar.set_postfix_str(nb.stem)
                 target = stage["notebooks"] / nb.name
                 t1 = time.perf_counter()
                 try:
