@@ -156,6 +156,15 @@ def phase_models(counts: pd.DataFrame, phases: Sequence[str], *, min_clusters: i
         t = rate_model(data, count=ph, exposure="n_chars", terms=["C(year)", "C(level)"], cluster="cluster",
                        family="poisson", backend="statsmodels", min_clusters=min_clusters)
         t.insert(0, "outcome", ph)
+        # A year or level with no occurrence at all separates the data: its ratio is not estimable
+        # (the fit drifts towards 0), so it is reported as missing with the reason, not as a number.
+        t["note"] = ""
+        for var in ("year", "level"):
+            sums = data.groupby(var)[ph].sum()
+            for value in sums.index[sums == 0]:
+                hit = t["term"].astype(str) == f"C({var})[T.{value}]"
+                t.loc[hit, ["estimate", "std_error", "rate_ratio", "rr_low", "rr_high", "p_value"]] = np.nan
+                t.loc[hit, "note"] = f"no occurrence in {value}: not estimable"
         tables.append(t)
     return pd.concat(tables, ignore_index=True)
 
