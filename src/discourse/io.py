@@ -232,6 +232,21 @@ def atomic_write_csv(
     return Path(path)
 
 
+def iso_dates(df: pd.DataFrame) -> pd.DataFrame:
+    """A copy with every datetime column as ISO ``YYYY-MM-DD`` strings (how the CSV tables store dates).
+
+    Examples
+    --------
+    >>> iso_dates(pd.DataFrame({"d": pd.to_datetime(["2022-12-11"])}))["d"].tolist()
+    ['2022-12-11']
+    """
+    out = df.copy()
+    for c in out.columns:
+        if pd.api.types.is_datetime64_any_dtype(out[c]):
+            out[c] = out[c].dt.strftime("%Y-%m-%d").astype("string")
+    return out
+
+
 def atomic_write_parquet(df: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
     """Write *df* as Parquet (pyarrow) atomically."""
     with atomic_open(path, "wb") as fh:
@@ -240,6 +255,7 @@ def atomic_write_parquet(df: pd.DataFrame, path: str | os.PathLike[str]) -> Path
 
 
 __all__ = [
+    "iso_dates",
     "FORMULA_PREFIXES",
     "neutralise_csv_cells",
     "restore_csv_cells",

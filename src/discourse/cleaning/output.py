@@ -14,20 +14,12 @@ from pathlib import Path
 import pandas as pd
 
 from discourse import config
-from discourse.io import atomic_write_csv, atomic_write_parquet, neutralise_csv_cells
+from discourse.io import atomic_write_csv, atomic_write_parquet, iso_dates, neutralise_csv_cells
 
 #: Document metadata copied onto every paragraph row (when present).
 PARAGRAPH_METADATA: tuple[str, ...] = (
     "label", "city_zh", "city_en", "province_zh", "province_en", "date", "date_precision", "genre",
 )
-
-
-def _for_csv(df: pd.DataFrame) -> pd.DataFrame:
-    out = df.copy()
-    for c in out.columns:
-        if pd.api.types.is_datetime64_any_dtype(out[c]):
-            out[c] = out[c].dt.strftime("%Y-%m-%d").astype("string")
-    return out
 
 
 def write_processed(
@@ -83,7 +75,7 @@ def write_processed(
     for name, df in tables.items():
         # Neutralised explicitly (atomic_write_csv would do it too) so that the
         # CSV written here never depends on that default.
-        safe = neutralise_csv_cells(_for_csv(df))
+        safe = neutralise_csv_cells(iso_dates(df))
         paths[f"{name}.csv"] = atomic_write_csv(safe, out / f"{name}.csv", neutralise=False)
         paths[f"{name}.parquet"] = atomic_write_parquet(df, out / f"{name}.parquet")
     return paths

@@ -41,7 +41,7 @@ from pathlib import Path
 import pandas as pd
 
 from discourse import __version__, config
-from discourse.io import atomic_write_csv, atomic_write_parquet, atomic_write_text
+from discourse.io import atomic_write_csv, atomic_write_parquet, atomic_write_text, iso_dates
 from discourse.study.settings import StudyConfig, load_config
 
 #: Document metadata joined onto every unit row (when the corpus has it).
@@ -575,14 +575,6 @@ def _compute(cfg: StudyConfig, docs: pd.DataFrame, *, progress: bool, n_jobs: in
 _TABLES = ("documents", "units", "tokens", "cleaning_audit", "cleaning_metadata", "quarantine")
 
 
-def _for_csv(df: pd.DataFrame) -> pd.DataFrame:
-    out = df.copy()
-    for c in out.columns:
-        if pd.api.types.is_datetime64_any_dtype(out[c]):
-            out[c] = out[c].dt.strftime("%Y-%m-%d").astype("string")
-    return out
-
-
 def _project_relative(path: object) -> object:
     if path is None or pd.isna(path):
         return path
@@ -610,7 +602,7 @@ def write_tables(study: Study, folder: Path) -> dict[str, Path]:
     }
     written: dict[str, Path] = {}
     for name, df in tables.items():
-        written[f"{name}.csv"] = atomic_write_csv(_for_csv(df), folder / f"{name}.csv")
+        written[f"{name}.csv"] = atomic_write_csv(iso_dates(df), folder / f"{name}.csv")
         written[f"{name}.parquet"] = atomic_write_parquet(df, folder / f"{name}.parquet")
     written["tokens.parquet"] = atomic_write_parquet(tokens, folder / "tokens.parquet")
     written[RECORD_NAME] = atomic_write_text(
