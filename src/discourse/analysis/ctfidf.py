@@ -116,13 +116,15 @@ class ClassTfidfTransformer(TfidfTransformer):
 
 
 def _group_matrix(keys: pd.DataFrame, by: list[str]):
-    codes = keys.groupby(by, sort=True, dropna=False, observed=True).ngroup().to_numpy()
-    labels = keys.drop_duplicates().sort_values(by, kind="stable").reset_index(drop=True)
-    # groupby(sort=True).ngroup numbers groups in sorted key order
-    n = int(codes.max()) + 1 if len(codes) else 0
-    G = sp.csr_array(
-        (np.ones(len(codes)), (codes, np.arange(len(codes)))), shape=(n, len(codes))
-    )
+    """Group × unit indicator matrix and the sorted group keys (missing keys kept as a group)."""
+    from discourse.analysis.grouping import group_indices
+
+    groups, pos = group_indices(keys, by[0] if len(by) == 1 else by, dropna=False)
+    codes = np.empty(len(keys), dtype=np.int64)
+    for g, p in enumerate(pos):
+        codes[p] = g
+    G = sp.csr_array((np.ones(len(codes)), (codes, np.arange(len(codes)))), shape=(len(groups), len(codes)))
+    labels = pd.DataFrame([k if isinstance(k, tuple) else (k,) for k in groups], columns=by)
     return G, labels
 
 

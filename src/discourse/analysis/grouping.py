@@ -27,21 +27,23 @@ import scipy.sparse as sp
 from discourse.analysis.vocab import TokenFilter, token_lists
 
 
-def _by_list(units: pd.DataFrame, by: str | Sequence[str]) -> list[str]:
+def _by_list(units: pd.DataFrame, by: str | Sequence[str], *, dropna: bool = True) -> list[str]:
     cols = [by] if isinstance(by, str) else list(by)
     if not cols:
         raise ValueError("by must name at least one column")
     missing = [c for c in cols if c not in units.columns]
     if missing:
         raise KeyError(f"units table has no column(s) {missing} (columns: {list(units.columns)})")
-    for c in cols:
+    for c in cols if dropna else ():
         if units[c].isna().any():
             rows = np.flatnonzero(units[c].isna().to_numpy())[:5].tolist()
             raise ValueError(f"column {c!r} has missing values (row positions {rows})")
     return cols
 
 
-def group_indices(units: pd.DataFrame, by: str | Sequence[str]) -> tuple[list, list[np.ndarray]]:
+def group_indices(
+    units: pd.DataFrame, by: str | Sequence[str], *, dropna: bool = True
+) -> tuple[list, list[np.ndarray]]:
     """Row positions of the units of each group, groups in sorted key order.
 
     Parameters
@@ -49,6 +51,10 @@ def group_indices(units: pd.DataFrame, by: str | Sequence[str]) -> tuple[list, l
     units : DataFrame
     by : str or list of str
         Group column(s). Keys are scalars for one column, tuples for several.
+    dropna : bool, default True
+        True: a missing key is an error naming the column and rows. False:
+        missing keys form their own group (sorted last), as for a
+        descriptive table of every unit.
 
     Returns
     -------
@@ -63,9 +69,9 @@ def group_indices(units: pd.DataFrame, by: str | Sequence[str]) -> tuple[list, l
     >>> keys, [p.tolist() for p in pos]
     (['a', 'b'], [[1], [0, 2]])
     """
-    cols = _by_list(units, by)
+    cols = _by_list(units, by, dropna=dropna)
     frame = units[cols].reset_index(drop=True)
-    grouped = frame.groupby(cols[0] if len(cols) == 1 else cols, sort=True, observed=True).indices
+    grouped = frame.groupby(cols[0] if len(cols) == 1 else cols, sort=True, observed=True, dropna=dropna).indices
     keys = list(grouped.keys())
     return keys, [np.asarray(grouped[k], dtype=np.int64) for k in keys]
 

@@ -351,13 +351,12 @@ def _as_matrix(doc_topic, units: pd.DataFrame, topics: Sequence[str] | None):
 
 
 def _groups(units: pd.DataFrame, by: str | Sequence[str]):
+    """(group columns, {key: row positions}), missing keys kept as a group (the one grouping helper)."""
+    from discourse.analysis.grouping import group_indices
+
     by = [by] if isinstance(by, str) else list(by)
-    missing = [b for b in by if b not in units.columns]
-    if missing:
-        raise KeyError(f"units table has no column(s) {missing}")
-    keys = units[by].reset_index(drop=True)
-    grouped = keys.groupby(by, sort=True, dropna=False, observed=True).indices
-    return by, grouped
+    keys, pos = group_indices(units, by[0] if len(by) == 1 else by, dropna=False)
+    return by, dict(zip(keys, pos))
 
 
 def aggregate_topic_shares(

@@ -279,10 +279,13 @@ def top_terms(
     >>> top_terms(units, "g", n_terms=1, gloss=None)[["group", "term", "count"]].values.tolist()
     [['a', '防控', 2]]
     """
+    from discourse.analysis.grouping import group_tokens
+
     stop = set(stop_words or ())
     rows = []
+    pooled = dict(zip(*group_tokens(units[units[by].notna()], by)))
     for level in _levels(units, by, None):
-        tokens = [t for toks in units.loc[units[by] == level, "tokens"] for t in toks]
+        tokens = pooled.get(level, [])
         counts = pd.Series(tokens, dtype="object").value_counts()
         n = int(counts.sum())
         counts = counts[[t not in stop for t in counts.index]]

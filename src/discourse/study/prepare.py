@@ -150,9 +150,10 @@ class Study:
         if unit == "sentence":
             return self.sentences
         if unit == "document":
-            tokens = self.paragraphs.groupby("doc_id", sort=False, observed=True)["tokens"].agg(
-                lambda s: [t for toks in s for t in toks]
-            )
+            from discourse.analysis.grouping import group_tokens
+
+            units = self.paragraphs.assign(doc_id=self.paragraphs["doc_id"].astype(str))
+            tokens = dict(zip(*group_tokens(units, "doc_id")))
             docs = self.documents.copy()
             docs["text"] = docs["clean_text"]
             docs["tokens"] = [tokens.get(d, []) for d in docs["doc_id"].astype(str)]
