@@ -45,6 +45,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import os
 import hashlib
 import json
 import tomllib
@@ -200,8 +201,14 @@ class StudyConfig:
 
     def fingerprint(self) -> str:
         """SHA-256 over the settings that change the prepared tables."""
+        corpus = dataclasses.asdict(self.corpus)
+        # paths enter as they are relative to the configuration's folder, so the fingerprint (and
+        # the cache key and records built on it) is the same in every checkout; contents are hashed
+        for key in ("manifest", "root"):
+            if corpus.get(key) is not None:
+                corpus[key] = os.path.relpath(Path(corpus[key]), self.base_dir).replace(os.sep, "/")
         payload = {
-            "corpus": _jsonable(dataclasses.asdict(self.corpus)),
+            "corpus": _jsonable(corpus),
             "units": _jsonable(dataclasses.asdict(self.units)),
             "tokenizer": _jsonable(dataclasses.asdict(self.tokenizer)),
             "codebook": {k: _file_digest(v) for k, v in dataclasses.asdict(self.codebook).items()},
