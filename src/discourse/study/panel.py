@@ -198,20 +198,45 @@ def place_deviations(counts: pd.DataFrame, outcome: str, *, n: int = 15) -> pd.D
     return pd.concat([dev.head(n), dev.tail(n)]).drop_duplicates().reset_index(drop=True)
 
 
-def year_keyness(study, target: int, reference: int, *, n: int = 15, stop_words=()) -> pd.DataFrame:
-    """Regularised log-odds with an informative Dirichlet prior (Monroe et al. 2008) between two years' passages."""
+def year_keyness(study, target: int, reference: int, *, n: int = 15, stop_words=(),
+                 n_resamples: int | None = None) -> pd.DataFrame:
+    """Words over-used in one year's passages against another's, with a report-level test.
+
+    ``z`` is the regularised log-odds with an informative Dirichlet prior from
+    the whole panel (Monroe et al. 2008); ``p_perm_adjusted`` permutes the
+    year labels of REPORTS within each place (a place's reports of the two
+    years swap labels; places with one of the years only stay as they are),
+    so the test is about reports and no place's style passes for a year
+    difference, FDR-adjusted over every tested term; ``docs_*`` count the
+    reports containing the term.
+    """
     from discourse.analysis.fightin_words import group_fightin_words
+    from discourse.analysis.keyness import group_keyness
     from discourse.segment import gloss
 
-    units = study.paragraphs.copy()
-    units["year"] = pd.to_numeric(units["year"], errors="coerce").astype("Int64")
-    units = units[units["year"].notna()]
-    fw = group_fightin_words(units, "year", target, reference=reference, stop_words=stop_words, min_freq=5)
-    zcol = "z" if "z" in fw.columns else fw.columns[-1]
-    top = fw.sort_values(zcol, ascending=False, kind="mergesort").head(n)
-    bottom = fw.sort_values(zcol, ascending=True, kind="mergesort").head(n)
+    dated = study.paragraphs.copy()
+    dated["year"] = pd.to_numeric(dated["year"], errors="coerce").astype("Int64")
+    dated = dated[dated["year"].notna()].copy()
+    dated["year"] = dated["year"].astype(int)
+    # the prior is the whole (dated) panel; the test uses the two years' reports
+    fw = group_fightin_words(dated, "year", target, reference=reference, stop_words=stop_words, min_freq=5)
+    units = dated[dated["year"].isin([target, reference])].copy()
+    units["place_block"] = units["place"].astype("string").fillna(units["doc_id"].astype("string")).astype(str)
+    gk = group_keyness(units, "year", target, reference=reference, stop_words=stop_words, doc_col="doc_id",
+                       permutation=True, strata="place_block", min_freq=5,
+                       n_resamples=n_resamples or study.config.stats.n_permutations,
+                       random_state=study.config.stats.seed)
+    keep = ["term", "docs_target", "docs_reference", "p_perm", "p_perm_adjusted", "p_floor"]
+    fw = fw.assign(term=fw["term"].astype(str)).merge(gk.assign(term=gk["term"].astype(str))[keep], on="term",
+                                                      how="left", validate="one_to_one")
+    top = fw.sort_values("z", ascending=False, kind="mergesort").head(n)
+    bottom = fw.sort_values("z", ascending=True, kind="mergesort").head(n)
     out = pd.concat([top.assign(over_used_in=str(target)), bottom.assign(over_used_in=str(reference))], ignore_index=True)
     out.insert(1, "gloss", out["term"].map(gloss))
+    sig = fw["p_perm_adjusted"] < 0.05
+    out.attrs.update(n_terms_tested=int(fw["p_perm_adjusted"].notna().sum()), n_significant=int(sig.sum()),
+                     n_reports_target=int(units.loc[units["year"] == target, "doc_id"].nunique()),
+                     n_reports_reference=int(units.loc[units["year"] == reference, "doc_id"].nunique()))
     return out
 
 
