@@ -675,6 +675,23 @@ def text_prevalence(units: pd.DataFrame, model, cfg, *, by: str = "label") -> pd
     return out
 
 
+def representative_units(model, units: pd.DataFrame, shown: pd.DataFrame, *, n: int = 3) -> pd.DataFrame:
+    """The ``n`` units with the highest weight of each topic, for a topic browser.
+
+    ``units`` are the modelled units (tokens, ``label``, ``para_id``); ``shown``
+    the same rows with the text as it may be displayed (names masked).
+    Returns ``topic, weight, doc, text``.
+    """
+    top = model.top_terms(n_terms=1)
+    w = pd.DataFrame(model.transform(units["tokens"]), columns=list(dict.fromkeys(top["topic"])))
+    best = w.stack().rename("weight").reset_index().sort_values(["level_1", "weight"], ascending=[True, False])
+    best = best.groupby("level_1").head(n)
+    pos = best["level_0"].to_numpy()
+    return pd.DataFrame({"topic": best["level_1"].to_numpy(), "weight": best["weight"].to_numpy(),
+                         "doc": (units["label"].astype(str) + " · " + units["para_id"].astype(str)).iloc[pos].to_numpy(),
+                         "text": shown["text"].iloc[pos].to_numpy()})
+
+
 def similarity_table(
     units: pd.DataFrame,
     *,
@@ -732,6 +749,7 @@ def content_stop_words() -> frozenset[str]:
 
 
 __all__ = [
+    "representative_units",
     "GENRE_GROUPS",
     "genre_groups",
     "keyness_by_group",
