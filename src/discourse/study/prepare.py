@@ -70,7 +70,7 @@ RECOVERED_FIELDS: tuple[str, ...] = (
 )
 
 #: Version of the prepared tables' layout (bump when it changes).
-PREPARED_VERSION: str = "1"
+PREPARED_VERSION: str = "2"
 #: Name of the record written beside the tables.
 RECORD_NAME: str = "PREPARED.json"
 
@@ -376,7 +376,14 @@ def _labels(docs: pd.DataFrame, cfg: StudyConfig) -> tuple[pd.Series, list[str]]
     col = cfg.compare.label
     place = docs["place"].astype("string") if "place" in docs.columns else pd.Series(pd.NA, index=docs.index)
     dates = pd.to_datetime(docs.get("date"), errors="coerce") if "date" in docs.columns else None
-    if col and col in docs.columns and docs[col].notna().all():
+    given = col and col in docs.columns and docs[col].notna().all()
+    if given and col == "label":
+        # load_corpus fills a missing label with the city (else the id): that is no label of the
+        # manifest's, and a city's several reports would share it, so labels are generated instead
+        default = docs["city_zh"].astype("string").where(docs["city_zh"].notna(), docs["doc_id"].astype("string")) \
+            if "city_zh" in docs.columns else docs["doc_id"].astype("string")
+        given = not bool((docs["label"].astype("string") == default).all())
+    if given:
         labels = docs[col].astype(str)
     else:
         if col and col in docs.columns:
@@ -398,7 +405,9 @@ def _labels(docs: pd.DataFrame, cfg: StudyConfig) -> tuple[pd.Series, list[str]]
         refined = labels.copy()
         for i in labels.index[dup]:
             d = dates.loc[i] if dates is not None else pd.NaT
-            refined.loc[i] = f"{labels.loc[i]} {d:%Y-%m-%d}" if pd.notna(d) else f"{labels.loc[i]} ({docs.loc[i, 'doc_id']})"
+            base = labels.loc[i] if given else (str(place.loc[i]) if pd.notna(place.loc[i]) else labels.loc[i])
+            # a generated "place year" label becomes "place date"; a given label gets the date appended
+            refined.loc[i] = f"{base} {d:%Y-%m-%d}" if pd.notna(d) else f"{labels.loc[i]} ({docs.loc[i, 'doc_id']})"
         still = refined.duplicated(keep=False)
         refined[still] = [f"{refined.loc[i]} ({docs.loc[i, 'doc_id']})" for i in refined.index[still]]
         notes.append(f"{n} documents shared a label; each got its date or id appended so that every document keeps its own")
