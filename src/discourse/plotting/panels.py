@@ -175,4 +175,81 @@ def plot_positions_by_group(
     return fig
 
 
-__all__ = ["plot_interval_facets", "plot_positions_by_group", "plot_ranked_intervals", "plot_word_parameters"]
+def plot_positions_facets(
+    df: pd.DataFrame,
+    *,
+    position: str,
+    se: str,
+    facet: str,
+    group: str,
+    group_labels: Mapping[object, str] | None = None,
+    group_order: Sequence[object] | None = None,
+    facet_labels: Mapping[object, str] | None = None,
+    ncols: int = 3,
+    title: str = "",
+    xlabel: str = "θ (position within the panel's own fit)",
+) -> Figure:
+    """Small multiples of many documents' positions: one panel per ``facet``, one strip per ``group``.
+
+    Each document is a dot with its 95% interval (± 1.96 ``se``) as a thin
+    line, jittered vertically inside its group's strip (a fixed seed), and a
+    black bar marks the group's median; the tick labels give each group's
+    number of documents in that panel. No document is labelled, so a panel
+    stays legible with a few hundred documents. Panels do not share the x
+    axis: positions fitted separately per facet are on their own scales.
+
+    Examples
+    --------
+    >>> d = pd.DataFrame({"year": [2021] * 3 + [2022] * 3, "level": list("abbabb"),
+    ...                   "theta": [0.1, -1, 1, 0.5, 0, -0.5], "se": 0.2})
+    >>> fig = plot_positions_facets(d, position="theta", se="se", facet="year", group="level")
+    >>> sum(ax.get_visible() for ax in fig.axes)
+    2
+    """
+    _ensure_style()
+    facets = list(dict.fromkeys(df[facet].astype(str)))
+    if group_order is not None:
+        present = set(df[group].astype(str))
+        groups = [str(g) for g in group_order if str(g) in present]
+        groups += sorted(present - set(groups))
+    else:
+        groups = list(dict.fromkeys(df[group].astype(str)))
+    colours = {g: _PALETTE[i % len(_PALETTE)] for i, g in enumerate(groups)}
+    ncols = min(ncols, max(1, len(facets)))
+    nrows = int(np.ceil(len(facets) / ncols))
+    fig = Figure(figsize=(3.4 * ncols + 0.8, (0.55 * len(groups) + 0.9) * nrows + 0.6), layout="constrained")
+    axes = fig.subplots(nrows, ncols, squeeze=False)
+    rng = np.random.default_rng(0)
+    for k, f in enumerate(facets):
+        ax = axes[k // ncols][k % ncols]
+        sub = df[df[facet].astype(str) == f]
+        ticks, labels = [], []
+        for i, g in enumerate(groups):
+            part = sub[sub[group].astype(str) == g]
+            y0 = len(groups) - 1 - i
+            ticks.append(y0)
+            labels.append(f"{(group_labels or {}).get(g, g)} ({len(part)})")
+            if part.empty:
+                continue
+            yy = y0 + rng.uniform(-0.28, 0.28, len(part))
+            x = part[position].to_numpy(dtype=float)
+            half = 1.96 * part[se].to_numpy(dtype=float)
+            ax.hlines(yy, x - half, x + half, color=colours[g], lw=0.5, alpha=0.35)
+            ax.plot(x, yy, "o", ms=2.2, color=colours[g], alpha=0.75, mec="none")
+            med = float(np.nanmedian(x))
+            ax.plot([med, med], [y0 - 0.38, y0 + 0.38], color="black", lw=1.6)
+        ax.set_yticks(ticks, labels, fontsize=7.5)
+        ax.set_ylim(-0.6, len(groups) - 0.4)
+        ax.axvline(0, color="#bbb", lw=0.6, zorder=0)
+        ax.set_title((facet_labels or {}).get(f, f), fontsize=10)
+        ax.tick_params(axis="x", labelsize=7.5)
+        ax.grid(axis="x", alpha=0.25)
+    for k in range(len(facets), nrows * ncols):
+        axes[k // ncols][k % ncols].set_visible(False)
+    fig.supxlabel(xlabel + "; dots with 95% intervals, black bar: median", fontsize=9)
+    if title:
+        fig.suptitle(title, fontsize=11)
+    return fig
+
+
+__all__ = ["plot_interval_facets", "plot_positions_by_group", "plot_positions_facets", "plot_ranked_intervals", "plot_word_parameters"]

@@ -13,6 +13,7 @@ does not top the list.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -261,43 +262,290 @@ def year_explorer(study, target: int, reference: int, *, stop_words=()):
                          max_lines=20, title=f"Term explorer: COVID passages of {target} against {reference}")
 
 
+class WordfishYears(NamedTuple):
+    """The tables of :func:`wordfish_by_year` (a named tuple: unpack it or use the names)."""
+
+    #: One row per fitted report: ``year, doc_id, label, place, level, n_tokens, n_total_chars,
+    #: theta, theta_se, lower, upper, anchor`` (``"high"``/``"low"`` for the two direction documents).
+    positions: pd.DataFrame
+    #: Words at both poles per year: ``year, word, gloss, beta, psi, pole, rank``.
+    poles: pd.DataFrame
+    #: Spearman correlations of θ per year: ``year, with, spearman_rho, p_value, n_reports, note``.
+    correlations: pd.DataFrame
+    #: One row per year of the panel: ``year, n_reports, n_fitted, n_words, converged, n_iter,
+    #: high_anchor, low_anchor, status`` (``fitted`` or ``skipped``) and ``reason``.
+    years: pd.DataFrame
+
+
+#: What the direction of each year's θ is fixed by (said in the notebook under the figure).
+DIRECTION_RULE: str = (
+    "Each year's sign is fixed before fitting with Wordfish's dir option: the high anchor is the national "
+    "report of the year (the report with the most passage tokens when the year has none), the low anchor the "
+    "report whose word counts are least similar to it (lowest cosine similarity), so that θ is higher on "
+    "the anchor's side; the scale is the year's own (θ standardised within each year)."
+)
+
+
+def _year_counts(study, docs: pd.DataFrame, min_df: int):
+    """Reports of ``docs`` with passage tokens, their document-term counts and the vocabulary."""
+    from sklearn.feature_extraction.text import CountVectorizer
+
+    ids = docs["doc_id"].astype(str)
+    units = study.paragraphs[study.paragraphs["doc_id"].astype(str).isin(set(ids))]
+    toks = units.groupby(units["doc_id"].astype(str), observed=True, sort=False)["tokens"].agg(
+        lambda s: [str(t) for x in s for t in x])
+    docs = docs[ids.isin(toks.index)].reset_index(drop=True)
+    texts = [toks[d] for d in docs["doc_id"].astype(str)]
+    if len(texts) == 0:
+        return docs, None, np.array([], dtype=object)
+    vec = CountVectorizer(analyzer=_identity, min_df=min(int(min_df), len(texts)), lowercase=False)
+    try:
+        X = vec.fit_transform(texts).tocsr()
+    except ValueError:  # no word left at min_df
+        return docs, None, np.array([], dtype=object)
+    keep = np.asarray(X.sum(axis=1)).ravel() > 0
+    return docs[keep].reset_index(drop=True), X[keep], vec.get_feature_names_out()
+
+
+def _identity(tokens):
+    return tokens
+
+
+def _direction(X, docs: pd.DataFrame) -> tuple[int, int]:
+    """(low, high) row positions of the direction documents (see :data:`DIRECTION_RULE`)."""
+    level = docs["level"].astype(str).to_numpy()
+    nat = np.flatnonzero(level == "national")
+    rows = np.asarray(X.sum(axis=1)).ravel()
+    order = np.lexsort((docs["doc_id"].astype(str).to_numpy(), -rows))  # most tokens first, ties by doc_id
+    high = int(nat[0]) if len(nat) else int(order[0])
+    Xd = X.astype(float)
+    norms = np.sqrt(np.asarray(Xd.multiply(Xd).sum(axis=1)).ravel())
+    cos = np.asarray((Xd @ Xd[high].T).todense()).ravel() / (norms * norms[high])
+    cos[high] = np.inf
+    ids = docs["doc_id"].astype(str).to_numpy()
+    low = int(np.lexsort((ids, cos))[0])  # least similar, ties by doc_id
+    return low, high
+
+
+def _theta_correlations(pos: pd.DataFrame) -> pd.DataFrame:
+    from scipy import stats
+
+    level_rank = pos["level"].astype(str).map({lv: i for i, lv in enumerate(LEVELS)}).astype(float)
+    measures = [("log passage tokens", np.log(pos["n_tokens"].astype(float) + 1)),
+                ("log report characters", np.log(pos["n_total_chars"].astype(float) + 1)),
+                ("level (national → prefecture)", level_rank)]
+    if "date" in pos.columns:
+        date = pd.to_datetime(pos["date"], errors="coerce")
+        measures.append(("meeting date (day of the year)", date.dt.day_of_year.astype(float)))
+    rows = []
+    for name, values in measures:
+        ok = values.notna() & pos["theta"].notna()
+        n = int(ok.sum())
+        rho = p = np.nan
+        note = ""
+        if n < 3:
+            note = f"{n} report(s) with a value: too few"
+        elif values[ok].nunique() < 2:
+            note = "the same value for every report of the year"
+        else:
+            rho, p = stats.spearmanr(pos.loc[ok, "theta"], values[ok])
+        rows.append({"with": name, "spearman_rho": float(rho), "p_value": float(p), "n_reports": n, "note": note})
+    return pd.DataFrame(rows)
+
+
+def _fit_year(study, docs: pd.DataFrame, *, min_df: int, random_state: int | None):
+    from discourse.analysis.scaling import Wordfish, poles_table
+    from discourse.segment import gloss
+
+    docs, X, vocab = _year_counts(study, docs, min_df)
+    if X is None or X.shape[0] < 3 or X.shape[1] < 2:
+        n_words = 0 if X is None else X.shape[1]
+        return None, f"{len(docs)} report(s) and {n_words} word(s) with counts at min_df={min_df}: too few to fit"
+    low, high = _direction(X, docs)
+    wf = Wordfish(dir=(low, high), random_state=random_state if random_state is not None else study.config.stats.seed)
+    wf.fit(X, feature_names=vocab)
+    keep = [c for c in ("doc_id", "label", "place", "level", "date", "n_tokens", "n_total_chars") if c in docs.columns]
+    pos = docs[keep].copy()
+    pos["theta"] = wf.theta_
+    pos["theta_se"] = wf.theta_se_
+    pos["lower"] = pos["theta"] - 1.96 * pos["theta_se"]
+    pos["upper"] = pos["theta"] + 1.96 * pos["theta_se"]
+    pos["anchor"] = ""
+    pos.loc[high, "anchor"] = "high"
+    pos.loc[low, "anchor"] = "low"
+    poles = poles_table(wf, n=15)
+    poles.insert(1, "gloss", poles["word"].astype(str).map(gloss))
+    return (pos, poles, wf), ""
+
+
+def wordfish_by_year(study, years: Sequence[int] | None = None, *, min_df: int = 10,
+                     random_state: int | None = None) -> WordfishYears:
+    """Wordfish fitted separately for each year's reports: positions, poles and what θ correlates with.
+
+    One model per year (Slapin & Proksch 2008; :class:`discourse.analysis.scaling.Wordfish`)
+    on the counts of the passages' tokens that occur in at least ``min_df``
+    of that year's reports. Fitting per year keeps time out of the
+    dimension: a pooled fit over 2020–2024 would place reports by the
+    year's vocabulary (the phase of the epidemic) and mix time with
+    position. Within a year, θ is checked against log passage length, log
+    report length, level and the meeting date (Spearman correlations,
+    :attr:`WordfishYears.correlations`).
+
+    **Direction.** θ's sign is arbitrary in each fit. It is fixed before
+    fitting with Wordfish's ``dir`` option (:data:`DIRECTION_RULE`): the high
+    anchor is the year's national report (or, in a year without one, the
+    report with the most passage tokens, ties by ``doc_id``), the low anchor
+    the report least similar to it in cosine similarity of word counts.
+    Positions of different years are on their own standardised scales; they
+    are compared within a year, not across.
+
+    A year with fewer than ``study.config.stats.min_docs`` reports is skipped
+    (``years.status == "skipped"`` with the reason), as is a year left with
+    fewer than 3 reports or 2 words after ``min_df``; reports whose passages
+    have no word at ``min_df`` are dropped from their year's fit (``n_fitted``
+    counts the rest).
+
+    Parameters
+    ----------
+    study : prepared study (``documents`` with ``doc_id, label, place,
+        level, year, n_tokens, n_total_chars``; ``paragraphs`` with
+        ``doc_id, tokens``; ``config.stats.min_docs`` and ``seed``).
+    years : sequence of int, optional
+        Years to fit (default: every year of the panel).
+    min_df : int, default 10
+        Minimum number of the year's reports a word must occur in.
+    random_state : int, optional
+        Seed for Wordfish (default ``study.config.stats.seed``).
+
+    Returns
+    -------
+    WordfishYears
+        ``positions``, ``poles``, ``correlations`` and ``years``, all tidy.
+
+    Examples
+    --------
+    >>> import types
+    >>> from discourse.analysis.scaling import simulate_wordfish
+    >>> sim = simulate_wordfish(8, 30, random_state=0)
+    >>> docs = pd.DataFrame({"doc_id": [f"d{i}" for i in range(8)], "label": "x", "place": "p",
+    ...     "level": ["national"] + ["prefecture"] * 7, "year": 2022, "n_tokens": 1, "n_total_chars": 1})
+    >>> paras = pd.DataFrame({"doc_id": docs["doc_id"], "tokens": [[f"w{j}" for j, c in enumerate(row)
+    ...     for _ in range(c)] for row in sim["counts"]]})
+    >>> st = types.SimpleNamespace(documents=docs, paragraphs=paras,
+    ...     config=types.SimpleNamespace(stats=types.SimpleNamespace(min_docs=5, seed=1)))
+    >>> res = wordfish_by_year(st, min_df=1)
+    >>> res.years[["year", "n_fitted", "status"]].values.tolist()
+    [[2022, 8, 'fitted']]
+    >>> bool(res.positions.set_index("anchor").loc["high", "theta"] > res.positions.set_index("anchor").loc["low", "theta"])
+    True
+    """
+    docs = _panel_docs(study)
+    docs = docs[docs["year"].notna()]
+    all_years = sorted(int(y) for y in docs["year"].unique())
+    wanted = all_years if years is None else [int(y) for y in years]
+    min_docs = int(study.config.stats.min_docs)
+    positions, poles, corrs, summary = [], [], [], []
+    for year in wanted:
+        yd = docs[docs["year"] == year].sort_values("doc_id", kind="mergesort").reset_index(drop=True)
+        row = {"year": year, "n_reports": len(yd), "n_fitted": 0, "n_words": 0, "converged": pd.NA,
+               "n_iter": pd.NA, "high_anchor": "", "low_anchor": "", "status": "skipped", "reason": ""}
+        if len(yd) < min_docs:
+            row["reason"] = f"{len(yd)} report(s) in {year}: fewer than min_docs = {min_docs}"
+            summary.append(row)
+            continue
+        fitted, why = _fit_year(study, yd, min_df=min_df, random_state=random_state)
+        if fitted is None:
+            row["reason"] = why
+            summary.append(row)
+            continue
+        pos, pol, wf = fitted
+        corr = _theta_correlations(pos)
+        anchors = pos.set_index("anchor")["label"]
+        row.update(n_fitted=len(pos), n_words=int(wf.n_features_in_), converged=bool(wf.converged_),
+                   n_iter=int(wf.n_iter_), high_anchor=str(anchors.get("high", "")),
+                   low_anchor=str(anchors.get("low", "")), status="fitted",
+                   reason="" if len(pos) == len(yd) else
+                   f"{len(yd) - len(pos)} report(s) without a word at min_df={min_df} left out")
+        summary.append(row)
+        positions.append(pos.assign(year=year))
+        poles.append(pol.assign(year=year))
+        corrs.append(corr.assign(year=year))
+    pos_cols = ["year", "doc_id", "label", "place", "level", "date", "n_tokens", "n_total_chars", "theta", "theta_se",
+                "lower", "upper", "anchor"]
+    pos = pd.concat(positions, ignore_index=True) if positions else pd.DataFrame(columns=pos_cols)
+    pos = pos[[c for c in pos_cols if c in pos.columns]].sort_values(["year", "theta"], kind="mergesort")
+    pol = (pd.concat(poles, ignore_index=True) if poles
+           else pd.DataFrame(columns=["word", "gloss", "beta", "psi", "pole", "rank", "year"]))
+    pol = pol[["year", "word", "gloss", "beta", "psi", "pole", "rank"]]
+    cor = (pd.concat(corrs, ignore_index=True) if corrs
+           else pd.DataFrame(columns=["with", "spearman_rho", "p_value", "n_reports", "note", "year"]))
+    cor = cor[["year", "with", "spearman_rho", "p_value", "n_reports", "note"]]
+    yrs = pd.DataFrame(summary, columns=["year", "n_reports", "n_fitted", "n_words", "converged", "n_iter",
+                                         "high_anchor", "low_anchor", "status", "reason"])
+    return WordfishYears(pos.reset_index(drop=True), pol.reset_index(drop=True), cor.reset_index(drop=True), yrs)
+
+
 def wordfish_positions(study, year: int, *, min_df: int = 10, random_state: int | None = None) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Wordfish positions of the reports of one year, the words at both poles, and what θ correlates with.
 
     Returns (positions, poles, correlations): positions with θ and its
     standard error per report; the poles table; Spearman correlations of θ
-    with log passage length, log report length and the level (ordinal).
+    with log passage length, log report length, the level (ordinal) and the
+    meeting date. The fit and its direction are those of
+    :func:`wordfish_by_year` for that year (:data:`DIRECTION_RULE`).
+
+    Raises
+    ------
+    ValueError
+        When the year cannot be fitted (the message gives the reason).
     """
-    from scipy import stats
-    from sklearn.feature_extraction.text import CountVectorizer
+    res = wordfish_by_year(study, [year], min_df=min_df, random_state=random_state)
+    if res.years["status"].iloc[0] != "fitted":
+        raise ValueError(f"no Wordfish fit for {year}: {res.years['reason'].iloc[0]}")
+    pos = res.positions.drop(columns=["year"]).reset_index(drop=True)
+    poles = res.poles.drop(columns=["year"]).reset_index(drop=True)
+    corr = res.correlations.drop(columns=["year"]).reset_index(drop=True)
+    return pos, poles, corr
 
-    from discourse.analysis.scaling import Wordfish, poles_table
-    from discourse.segment import gloss
 
-    docs = _panel_docs(study)
-    docs = docs[docs["year"] == year]
-    units = study.paragraphs[study.paragraphs["doc_id"].astype(str).isin(docs["doc_id"].astype(str))]
-    toks = units.groupby("doc_id", observed=True, sort=False)["tokens"].agg(lambda s: [t for x in s for t in x])
-    docs = docs[docs["doc_id"].astype(str).isin(toks.index.astype(str))]
-    texts = [toks[d] for d in docs["doc_id"].astype(str)]
-    vec = CountVectorizer(analyzer=lambda x: x, min_df=min_df)
-    X = vec.fit_transform(texts)
-    wf = Wordfish(random_state=random_state if random_state is not None else study.config.stats.seed)
-    wf.fit(X, feature_names=vec.get_feature_names_out()) if "feature_names" in Wordfish.fit.__code__.co_varnames else wf.fit(X)
-    pos = docs[["doc_id", "label", "place", "level", "n_tokens", "n_total_chars"]].copy().reset_index(drop=True)
-    pos["theta"] = wf.theta_
-    pos["theta_se"] = getattr(wf, "theta_se_", np.full(len(pos), np.nan))
-    poles = poles_table(wf, n=15)
-    poles.insert(1, "gloss", poles.iloc[:, 0].map(gloss))
-    level_rank = pos["level"].astype(str).map({lv: i for i, lv in enumerate(LEVELS)})
-    corr = []
-    for name, values in (("log passage tokens", np.log(pos["n_tokens"].astype(float) + 1)),
-                         ("log report characters", np.log(pos["n_total_chars"].astype(float) + 1)),
-                         ("level (national → prefecture)", level_rank.astype(float))):
-        ok = values.notna()
-        rho, p = stats.spearmanr(pos.loc[ok, "theta"], values[ok])
-        corr.append({"with": name, "spearman_rho": float(rho), "p_value": float(p), "n_reports": int(ok.sum())})
-    return pos.sort_values("theta", kind="mergesort").reset_index(drop=True), poles, pd.DataFrame(corr)
+def wordfish_years_note(result: WordfishYears, *, alpha: float = 0.05) -> str:
+    """What the per-year dimension correlates with, as Markdown generated from :func:`wordfish_by_year`'s tables.
+
+    For each measure: the years in which θ's Spearman correlation with it
+    is significant at ``alpha`` (unadjusted, per year), with the range of ρ;
+    then the years skipped and why, and whether every fit converged.
+
+    Examples
+    --------
+    >>> cor = pd.DataFrame({"year": [2021, 2022], "with": ["level (national → prefecture)"] * 2,
+    ...     "spearman_rho": [0.3, 0.1], "p_value": [0.001, 0.4], "n_reports": [50, 40], "note": ""})
+    >>> yrs = pd.DataFrame({"year": [2021, 2022], "status": "fitted", "converged": True, "reason": ""})
+    >>> print(wordfish_years_note(WordfishYears(pd.DataFrame(), pd.DataFrame(), cor, yrs)))
+    - **level (national → prefecture).** Significant (p < 0.05) in 1 of 2 fitted years (2021); ρ from +0.10 to +0.30.
+    - All 2 yearly fits converged.
+    """
+    lines = []
+    cor = result.correlations
+    fitted = result.years[result.years["status"] == "fitted"]
+    n_years = len(fitted)
+    for measure, g in cor.groupby("with", sort=False):
+        est = g[g["spearman_rho"].notna()]
+        if est.empty:
+            lines.append(f"- **{measure}.** Not estimable in any year ({g['note'].iloc[0]}).")
+            continue
+        sig = est[est["p_value"] < alpha]
+        years = ", ".join(str(int(y)) for y in sig["year"]) or "none"
+        lines.append(f"- **{measure}.** Significant (p < {alpha:g}) in {len(sig)} of {len(est)} fitted years ({years}); "
+                     f"ρ from {est['spearman_rho'].min():+.2f} to {est['spearman_rho'].max():+.2f}.")
+    skipped = result.years[result.years["status"] != "fitted"]
+    for r in skipped.itertuples(index=False):
+        lines.append(f"- **{int(r.year)} not fitted:** {r.reason}.")
+    conv = fitted["converged"].astype(bool)
+    if n_years:
+        lines.append(f"- All {n_years} yearly fits converged." if conv.all() else
+                     f"- {int((~conv).sum())} of {n_years} yearly fits did not converge "
+                     f"({', '.join(str(int(y)) for y in fitted.loc[~conv.to_numpy(), 'year'])}): read their positions with care.")
+    return "\n".join(lines)
 
 
 def _pct(x: float) -> str:
@@ -357,6 +605,10 @@ __all__ = [
     "phase_rates",
     "place_deviations",
     "salience",
+    "DIRECTION_RULE",
+    "WordfishYears",
+    "wordfish_by_year",
     "wordfish_positions",
+    "wordfish_years_note",
     "year_keyness",
 ]
