@@ -281,6 +281,7 @@ def reuse_by_group(
     n_resamples: int = 999,
     min_clusters: int = 5,
     random_state: int | None = None,
+    stats: Sequence[str] = ("share", "baseline", "excess"),
 ) -> pd.DataFrame:
     """Mean same-year share, baseline and excess by group, with intervals resampling provinces.
 
@@ -290,6 +291,11 @@ def reuse_by_group(
     the same seed, hence the same resamples. Reports without n-grams or
     without a national report of their year are left out. With fewer than
     ``min_clusters`` provinces the intervals are NA and ``note`` says why.
+    ``stats`` names the mean shares to estimate (columns of ``reuse``;
+    ``"excess"`` is computed as share − baseline); a table without a
+    baseline (reuse of a reference that is not one text per year, as in
+    :func:`central_reuse`) passes its own share columns, and ``ratio`` and
+    ``n_excess_positive`` are then left out.
 
     Returns
     -------
@@ -313,25 +319,32 @@ def reuse_by_group(
 
     seed = config.RANDOM_STATE if random_state is None else random_state
     by = list(by)
-    _check_passages(reuse, [*by, "cluster", "share", "baseline", "n_ngrams", "has_reference"])
+    stats = list(stats)
+    if not stats:
+        raise ValueError("reuse_by_group needs at least one statistic in stats=")
+    needed = [c for c in stats if c != "excess"] + (["share", "baseline"] if "excess" in stats else [])
+    _check_passages(reuse, [*by, "cluster", *dict.fromkeys(needed), "n_ngrams", "has_reference"])
     d = reuse[reuse["has_reference"].astype(bool) & (reuse["n_ngrams"] > 0)].copy()
-    d["excess"] = d["share"] - d["baseline"]
+    if "excess" in stats:
+        d["excess"] = d["share"] - d["baseline"]
     rows = []
     for key, g in d.groupby(by, observed=True, sort=True):
         key = key if isinstance(key, tuple) else (key,)
-        small = g[["cluster", "share", "baseline", "excess"]].reset_index(drop=True)
+        small = g[["cluster", *stats]].reset_index(drop=True)
         row = {**dict(zip(by, key)), "n_reports": len(g), "n_provinces": int(g["cluster"].nunique()),
                "n_before_national": int(g["before_national"].fillna(False).astype(bool).sum())
                if "before_national" in g.columns else 0}
         note = ""
-        for col in ("share", "baseline", "excess"):
+        for col in stats:
             res = cluster_bootstrap(small, lambda x, c=col: float(x[c].mean()), "cluster", n_resamples=n_resamples,
                                     min_clusters=min_clusters, random_state=seed).iloc[0]
             row[col], row[f"{col}_low"], row[f"{col}_high"] = float(res["estimate"]), float(res["low"]), float(res["high"])
             note = note or str(res["note"])
             ci = float(res["ci"])
-        row["ratio"] = row["share"] / row["baseline"] if row["baseline"] > 0 else np.nan
-        row["n_excess_positive"] = int((g["excess"] > 0).sum())
+        if "share" in row and "baseline" in row:
+            row["ratio"] = row["share"] / row["baseline"] if row["baseline"] > 0 else np.nan
+        if "excess" in stats:
+            row["n_excess_positive"] = int((g["excess"] > 0).sum())
         row["n"] = int(g["n"].iloc[0]) if "n" in g.columns else 4
         row["ci"] = ci
         row["note"] = note
@@ -391,6 +404,258 @@ def reuse_by_reference_year(
     out["national_year"] = out["national_year"].astype(int)
     out.insert(2, "same_year", out["local_year"] == out["national_year"])
     return out[["local_year", "national_year", "same_year", "n_reports", "mean_share"]]
+
+
+#: Sources of the central reference texts (:func:`central_reference_texts`), in display order.
+CENTRAL_SOURCES: tuple[str, ...] = ("formulation", "national report quote", "document title")
+_NUMBERED_DOC = re.compile(r"〔\d{4}〕\d+号|第\d+号")
+_TITLE = re.compile(r"《([^《》]+)》")
+
+
+_DOC_TYPE = re.compile(r"(通知|意见|方案|决定|办法|规定)$")
+
+
+def _full_form_pieces(value: str) -> list[str]:
+    """The strings of a ``full_form`` cell.
+
+    Alternatives are split on " / "; a bracketed part that is a document's
+    title (it ends in 通知, 意见, 方案 …) is its own string, any other
+    bracketed part completes the phrase (科学精准 (做好防控工作) →
+    科学精准做好防控工作).
+
+    Examples
+    --------
+    >>> _full_form_pieces("二十条 (进一步优化新冠肺炎疫情防控措施 科学精准做好防控工作的通知)")
+    ['二十条', '进一步优化新冠肺炎疫情防控措施 科学精准做好防控工作的通知']
+    >>> _full_form_pieces("科学精准 (做好防控工作)"), _full_form_pieces("常态化防控 / 疫情防控常态化")
+    (['科学精准做好防控工作'], ['常态化防控', '疫情防控常态化'])
+    """
+    pieces = []
+    for alt in str(value).split(" / "):
+        outer = re.sub(r"\s*[(（][^()（）]*[)）]", "", alt).strip()
+        inner = [m.strip() for m in re.findall(r"[(（]([^()（）]*)[)）]", alt) if m.strip()]
+        titles = [m for m in inner if _DOC_TYPE.search(m)]
+        pieces += [outer + "".join(m for m in inner if m not in titles), *titles]
+    return [p for p in pieces if p]
+
+
+def central_reference_texts(formulations: pd.DataFrame | None = None,
+                            milestones: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The centre's own wording that this corpus can cite: formulations, national-report quotes, document titles.
+
+    The full texts of the central documents are not bundled (and were not
+    checked offline), so the reference set is what the data files quote:
+
+    * ``formulation`` — each formulation's ``full_form`` in
+      ``data/central_formulations.csv`` (alternatives split on " / "; a
+      bracketed expansion such as the 二十条's document title is its own
+      text), dated by the formulation's release (or, without one, its first
+      national attestation);
+    * ``national report quote`` — its ``first_national_quote``, the sentence
+      of the first national government work report using it, dated by that
+      report (a row without a ``first_national_date`` has no quote);
+    * ``document title`` — the titles in 《》 of the national rows of
+      ``data/milestones.csv`` whose ``document`` is a numbered document
+      (…〔2022〕101号, …第7号): a title is the document's own words, dated by
+      the milestone.
+
+    Duplicate strings are kept once (the first source in
+    :data:`CENTRAL_SOURCES` order, then the earliest date).
+
+    Returns
+    -------
+    DataFrame ``ref_id, source, text, date, key`` (``key``: the formulation
+    or the milestone id) and ``cite`` (file, row and field it comes from),
+    sorted by source and date.
+
+    Examples
+    --------
+    >>> ref = central_reference_texts()
+    >>> ref.loc[ref.key == "twenty-measures", "text"].tolist()
+    ['关于进一步优化新冠肺炎疫情防控措施 科学精准做好防控工作的通知']
+    >>> sorted(set(ref["source"]))
+    ['document title', 'formulation', 'national report quote']
+    """
+    from discourse.study.periods import load_milestones, milestones_path
+
+    f = load_formulations() if formulations is None else formulations
+    m = load_milestones() if milestones is None else milestones
+    f_name = formulations_path().name if formulations is None else "formulations"
+    m_name = milestones_path().name if milestones is None else "milestones"
+    rows = []
+    for i, r in enumerate(f.itertuples(index=False), start=1):
+        release = pd.Timestamp(r.release) if pd.notna(getattr(r, "release", pd.NaT)) else pd.NaT
+        first = pd.Timestamp(r.first_national_date) if str(r.first_national_date or "") else pd.NaT
+        date = release if pd.notna(release) else first
+        for piece in _full_form_pieces(r.full_form or r.formulation):
+            rows.append(("formulation", piece, date, r.formulation, f"{f_name} row {i}, full_form"))
+        if str(r.first_national_quote or "") and pd.notna(first):
+            rows.append(("national report quote", str(r.first_national_quote), first, r.formulation,
+                         f"{f_name} row {i}, first_national_quote"))
+    for i, r in enumerate(m.itertuples(index=False), start=1):
+        if str(r.scope) != "national" or pd.isna(r.document) or not _NUMBERED_DOC.search(str(r.document)):
+            continue
+        for title in _TITLE.findall(str(r.event_zh)):
+            rows.append(("document title", title.strip(), pd.Timestamp(r.date), r.milestone_id,
+                         f"{m_name} row {i}, event_zh (title of {r.document})"))
+    ref = pd.DataFrame(rows, columns=["source", "text", "date", "key", "cite"])
+    ref["_s"] = ref["source"].map({s: k for k, s in enumerate(CENTRAL_SOURCES)})
+    ref = ref.sort_values(["_s", "date"], kind="mergesort", na_position="last")  # ties: file order
+    ref = ref.drop_duplicates("text", keep="first").drop(columns="_s").reset_index(drop=True)
+    ref.insert(0, "ref_id", [f"c{k:02d}" for k in range(1, len(ref) + 1)])
+    return ref
+
+
+def central_reuse_by_report(
+    passages: pd.DataFrame,
+    reference: pd.DataFrame,
+    *,
+    n: int = 4,
+    levels: Sequence[str] = LOCAL_LEVELS,
+    exclude_before: object | None = None,
+) -> pd.DataFrame:
+    """Share of each local report's n-grams found in the central reference texts.
+
+    ``share`` is against every reference text; ``share_public`` against the
+    texts dated on or before the report's meeting date (what the report
+    could have repeated from them; NA for an undated report). The difference
+    is overlap with wording not yet issued: phrases that circulated before
+    the document, or stock phrases of the genre.
+
+    No chance baseline of the kind of :func:`reuse_by_report` is given: that
+    baseline compares one reference text per year with the other years',
+    whereas this reference set is one list of short texts, and a set of
+    texts not yet issued at a report's date differs from the issued set in
+    size and content, so its overlap is not a chance rate.
+
+    Returns
+    -------
+    DataFrame ``doc_id, label, place, level, year, cluster, date, n_ngrams,
+    n_shared, share, n_shared_public, share_public, n_public, has_reference,
+    n`` (``n_public``: reference texts public at the report's date).
+
+    Examples
+    --------
+    >>> p = pd.DataFrame({"doc_id": ["a", "b"], "level": "province", "year": [2021, 2023],
+    ...     "date": pd.to_datetime(["2021-01-10", "2023-01-10"]), "cluster": ["A", "B"],
+    ...     "text": ["坚持动态清零", "坚持动态清零"]})
+    >>> ref = pd.DataFrame({"text": ["动态清零"], "date": pd.to_datetime(["2021-08-01"])})
+    >>> central_reuse_by_report(p, ref)[["doc_id", "share", "share_public", "n_public"]].round(3)
+      doc_id  share  share_public  n_public
+    0      a  0.333         0.000         0
+    1      b  0.333         0.333         1
+    """
+    from discourse.analysis.reuse import char_ngrams, reuse_share
+
+    _check_passages(passages, ["doc_id", "level", "year", "date", "cluster", "text"])
+    missing = [c for c in ("text", "date") if c not in reference.columns]
+    if missing:
+        raise ValueError(f"central reference table has no column(s) {missing}")
+    if reference.empty:
+        raise ValueError("the central reference table has no text")
+    p = passages.copy()
+    p["year"] = pd.to_numeric(p["year"], errors="coerce").astype("Int64")
+    local = p[p["level"].astype(str).isin(levels) & p["year"].notna()]
+    if exclude_before is not None:
+        local = local[~(local["date"] < pd.Timestamp(exclude_before))]
+    local = local.reset_index(drop=True)
+    allref = reuse_share(local, reference, n=n, id_col="doc_id")
+    keep = [c for c in ("doc_id", "label", "place", "level", "year", "cluster", "date") if c in local.columns]
+    out = local[keep].copy()
+    out["n_ngrams"] = allref["n_ngrams"].to_numpy()
+    out["n_shared"] = allref["n_shared"].to_numpy()
+    out["share"] = allref["share"].to_numpy()
+    ref_dates = pd.to_datetime(reference["date"])
+    ref_grams = [set(char_ngrams(str(t), n)) for t in reference["text"]]
+    pub_shared, n_public = [], []
+    for text, date in zip(local["text"], pd.to_datetime(local["date"])):
+        if pd.isna(date):
+            pub_shared.append(np.nan)
+            n_public.append(pd.NA)
+            continue
+        public = [g for g, d in zip(ref_grams, ref_dates) if pd.notna(d) and d <= date]
+        grams = set().union(*public) if public else set()
+        pub_shared.append(sum(1 for g in char_ngrams(str(text), n) if g in grams))
+        n_public.append(len(public))
+    out["n_shared_public"] = pd.array(pub_shared, dtype="Float64").astype("Int64")
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out["share_public"] = np.where(out["n_ngrams"] > 0,
+                                       np.asarray(pub_shared, dtype=float) / np.maximum(out["n_ngrams"], 1), np.nan)
+    out["n_public"] = pd.array(n_public, dtype="Int64")
+    out["has_reference"] = True
+    out["n"] = int(n)
+    return out
+
+
+def central_reuse(
+    passages: pd.DataFrame,
+    reference: pd.DataFrame,
+    *,
+    n: int = 4,
+    exclude_before: object | None = None,
+    n_resamples: int = 999,
+    min_clusters: int = 5,
+    random_state: int | None = None,
+) -> pd.DataFrame:
+    """By level × year: mean share of local reports' n-grams in the central reference texts, intervals by province.
+
+    :func:`central_reuse_by_report` aggregated by :func:`reuse_by_group`
+    (percentile cluster bootstrap over provinces, the same resamples for both
+    shares) with ``stats=("share", "share_public")``.
+
+    Returns
+    -------
+    DataFrame ``level, year, n_reports, n_provinces, share, share_low,
+    share_high, share_public, share_public_low, share_public_high, n, ci,
+    note``.
+
+    Examples
+    --------
+    >>> p = pd.DataFrame({"doc_id": list("abcdef"), "level": "province", "year": 2023,
+    ...     "date": pd.Timestamp("2023-01-10"), "cluster": list("ABCDEF"),
+    ...     "text": ["坚持动态清零", "动态清零", "常态化", "经济发展", "动态清零", "稳增长"]})
+    >>> ref = pd.DataFrame({"text": ["动态清零"], "date": pd.to_datetime(["2021-08-01"])})
+    >>> g = central_reuse(p, ref, n_resamples=200, random_state=0)
+    >>> int(g["n_reports"].iloc[0]), round(float(g["share"].iloc[0]), 3)
+    (4, 0.583)
+
+    (常态化 and 稳增长 have no 4-gram and are left out.)
+    """
+    per = central_reuse_by_report(passages, reference, n=n, exclude_before=exclude_before)
+    out = reuse_by_group(per, stats=("share", "share_public"), n_resamples=n_resamples, min_clusters=min_clusters,
+                         random_state=random_state)
+    cols = ["level", "year", "n_reports", "n_provinces", "share", "share_low", "share_high", "share_public",
+            "share_public_low", "share_public_high", "n", "ci", "note"]
+    return out[[c for c in cols if c in out.columns]] if len(out) else pd.DataFrame(columns=cols)
+
+
+def central_reuse_note(groups: pd.DataFrame, reference: pd.DataFrame) -> str:
+    """One sentence generated from :func:`central_reuse`'s table: the highest and lowest cell, with intervals.
+
+    Examples
+    --------
+    >>> g = pd.DataFrame({"level": ["province", "prefecture"], "year": [2022, 2022], "n_reports": [27, 180],
+    ...     "n_provinces": [27, 25], "share": [0.05, 0.02], "share_low": [0.04, 0.015], "share_high": [0.06, 0.025]})
+    >>> print(central_reuse_note(g, pd.DataFrame({"text": ["a", "b"]})))
+    Against the 2 central reference texts, the share of a local report\'s 4-grams is highest in the 27 provincial reports of 2022 (5.0%, 95% interval 4.0%–6.0%, provinces resampled) and lowest in the 180 prefecture reports of 2022 (2.0%, 1.5%–2.5%).
+    """
+    if groups.empty:
+        return "No local report could be compared with the central reference texts."
+    n = int(groups["n"].iloc[0]) if "n" in groups.columns else 4
+    top = groups.sort_values(["share", "n_reports"], ascending=[False, False], kind="mergesort").iloc[0]
+    low = groups.sort_values(["share", "n_reports"], ascending=[True, False], kind="mergesort").iloc[0]
+
+    def cell(r, first: bool) -> str:
+        what = f"{int(r['n_reports'])} {_LEVEL_LABELS.get(str(r['level']), r['level'])} reports of {r['year']}"
+        if pd.isna(r["share_low"]):
+            ci = "no interval: too few provinces"
+        else:
+            ci = (f"95% interval {_pct(r['share_low'])}–{_pct(r['share_high'])}, provinces resampled" if first
+                  else f"{_pct(r['share_low'])}–{_pct(r['share_high'])}")
+        return f"{what} ({_pct(r['share'])}, {ci})"
+
+    return (f"Against the {len(reference)} central reference texts, the share of a local report's {n}-grams is "
+            f"highest in the {cell(top, True)} and lowest in the {cell(low, False)}.")
 
 
 def _mark(text: str, start: int, end: int, context: int) -> str:
@@ -911,6 +1176,11 @@ def findings_markdown(*tables: pd.DataFrame):
 
 
 __all__ = [
+    "CENTRAL_SOURCES",
+    "central_reference_texts",
+    "central_reuse",
+    "central_reuse_by_report",
+    "central_reuse_note",
     "REUSE_GROUP_COLUMNS",
     "reuse_tables",
     "sense_check_here",
