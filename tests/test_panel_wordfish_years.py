@@ -147,3 +147,12 @@ def test_facet_plot_has_one_panel_per_year_and_counts_in_the_labels(fitted):
     assert labels == ["State Council (1)", "provinces (3)", "other prefectures (36)"]
     # 2022 has no national report: its strip is there, empty, so panels line up
     assert [t.get_text() for t in visible[1].get_yticklabels()][0] == "State Council (0)"
+
+
+def test_word_table_holds_every_fitted_word_and_the_poles_are_its_extremes(fitted):
+    _, _, res = fitted
+    w = res.words[res.words["year"] == 2021]
+    assert w["word"].is_unique and len(w) == int(res.years.set_index("year").loc[2021, "n_words"])
+    pol = res.poles[res.poles["year"] == 2021]
+    assert set(pol.loc[pol["pole"] == "positive", "word"]) == set(w.nlargest(15, "beta")["word"])
+    assert panel.fitted_year(res, 2022) == 2022 and panel.fitted_year(res, 2023) == 2022

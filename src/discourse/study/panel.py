@@ -275,6 +275,8 @@ class WordfishYears(NamedTuple):
     #: One row per year of the panel: ``year, n_reports, n_fitted, n_words, converged, n_iter,
     #: high_anchor, low_anchor, status`` (``fitted`` or ``skipped``) and ``reason``.
     years: pd.DataFrame
+    #: Every word's parameters per year (for the "Eiffel tower" plot): ``year, word, beta, psi``.
+    words: pd.DataFrame
 
 
 #: What the direction of each year's θ is fixed by (said in the notebook under the figure).
@@ -378,6 +380,22 @@ def _fit_year(study, docs: pd.DataFrame, *, min_df: int, random_state: int | Non
     return (pos, poles, wf), ""
 
 
+def fitted_year(result: WordfishYears, prefer: int) -> int | None:
+    """``prefer`` if :func:`wordfish_by_year` fitted it, else the latest fitted year (None without any).
+
+    Examples
+    --------
+    >>> yrs = pd.DataFrame({"year": [2021, 2022, 2023], "status": ["fitted", "fitted", "skipped"]})
+    >>> r = WordfishYears(*(pd.DataFrame(),) * 3, yrs, pd.DataFrame())
+    >>> fitted_year(r, 2021), fitted_year(r, 2023)
+    (2021, 2022)
+    """
+    ok = result.years.loc[result.years["status"] == "fitted", "year"].astype(int).tolist()
+    if not ok:
+        return None
+    return int(prefer) if int(prefer) in ok else max(ok)
+
+
 def wordfish_by_year(study, years: Sequence[int] | None = None, *, min_df: int = 10,
                      random_state: int | None = None) -> WordfishYears:
     """Wordfish fitted separately for each year's reports: positions, poles and what θ correlates with.
@@ -420,7 +438,7 @@ def wordfish_by_year(study, years: Sequence[int] | None = None, *, min_df: int =
     Returns
     -------
     WordfishYears
-        ``positions``, ``poles``, ``correlations`` and ``years``, all tidy.
+        ``positions``, ``poles``, ``correlations``, ``years`` and ``words``, all tidy.
 
     Examples
     --------
@@ -444,7 +462,7 @@ def wordfish_by_year(study, years: Sequence[int] | None = None, *, min_df: int =
     all_years = sorted(int(y) for y in docs["year"].unique())
     wanted = all_years if years is None else [int(y) for y in years]
     min_docs = int(study.config.stats.min_docs)
-    positions, poles, corrs, summary = [], [], [], []
+    positions, poles, corrs, summary, words = [], [], [], [], []
     for year in wanted:
         yd = docs[docs["year"] == year].sort_values("doc_id", kind="mergesort").reset_index(drop=True)
         row = {"year": year, "n_reports": len(yd), "n_fitted": 0, "n_words": 0, "converged": pd.NA,
@@ -470,6 +488,8 @@ def wordfish_by_year(study, years: Sequence[int] | None = None, *, min_df: int =
         positions.append(pos.assign(year=year))
         poles.append(pol.assign(year=year))
         corrs.append(corr.assign(year=year))
+        words.append(pd.DataFrame({"year": year, "word": pd.array(wf.get_feature_names_out(), dtype="string"),
+                                   "beta": wf.beta_, "psi": wf.psi_}))
     pos_cols = ["year", "doc_id", "label", "place", "level", "date", "n_tokens", "n_total_chars", "theta", "theta_se",
                 "lower", "upper", "anchor"]
     pos = pd.concat(positions, ignore_index=True) if positions else pd.DataFrame(columns=pos_cols)
@@ -482,7 +502,9 @@ def wordfish_by_year(study, years: Sequence[int] | None = None, *, min_df: int =
     cor = cor[["year", "with", "spearman_rho", "p_value", "n_reports", "note"]]
     yrs = pd.DataFrame(summary, columns=["year", "n_reports", "n_fitted", "n_words", "converged", "n_iter",
                                          "high_anchor", "low_anchor", "status", "reason"])
-    return WordfishYears(pos.reset_index(drop=True), pol.reset_index(drop=True), cor.reset_index(drop=True), yrs)
+    wrd = (pd.concat(words, ignore_index=True) if words
+           else pd.DataFrame(columns=["year", "word", "beta", "psi"]))
+    return WordfishYears(pos.reset_index(drop=True), pol.reset_index(drop=True), cor.reset_index(drop=True), yrs, wrd)
 
 
 def wordfish_positions(study, year: int, *, min_df: int = 10, random_state: int | None = None) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
@@ -520,7 +542,7 @@ def wordfish_years_note(result: WordfishYears, *, alpha: float = 0.05) -> str:
     >>> cor = pd.DataFrame({"year": [2021, 2022], "with": ["level (national → prefecture)"] * 2,
     ...     "spearman_rho": [0.3, 0.1], "p_value": [0.001, 0.4], "n_reports": [50, 40], "note": ""})
     >>> yrs = pd.DataFrame({"year": [2021, 2022], "status": "fitted", "converged": True, "reason": ""})
-    >>> print(wordfish_years_note(WordfishYears(pd.DataFrame(), pd.DataFrame(), cor, yrs)))
+    >>> print(wordfish_years_note(WordfishYears(pd.DataFrame(), pd.DataFrame(), cor, yrs, pd.DataFrame())))
     - **level (national → prefecture).** Significant (p < 0.05) in 1 of 2 fitted years (2021); ρ from +0.10 to +0.30.
     - All 2 yearly fits converged.
     """
@@ -607,6 +629,7 @@ __all__ = [
     "salience",
     "DIRECTION_RULE",
     "WordfishYears",
+    "fitted_year",
     "wordfish_by_year",
     "wordfish_positions",
     "wordfish_years_note",
