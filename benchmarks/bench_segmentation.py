@@ -132,7 +132,7 @@ def child(variant: str, limit: int | None, cache_root: str, n_jobs: int | None) 
         n = n_jobs or available_cores()
         cpu0, t0 = _cpu(), time.perf_counter()
         with cf.ProcessPoolExecutor(max_workers=n) as ex:
-            parts = list(ex.map(_agree_chunk, [texts[a:b] for a, b in _chunk_bounds(texts, n * 8)]))
+            parts = list(ex.map(_agree_chunk, [texts[a:b] for a, b in _chunk_bounds([len(t) for t in texts], n * 8)]))
         out["seconds"] = time.perf_counter() - t0
         n_ref, n_fast, n_same = (sum(p[i] for p in parts) for i in range(3))
         out.update(n_ref=n_ref, n_fast=n_fast, n_same=n_same)

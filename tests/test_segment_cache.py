@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -40,7 +41,7 @@ def test_cache_is_used_and_written_atomically(units, tok, tmp_path, monkeypatch)
     def boom(*a, **k):
         raise AssertionError("segmented although everything is cached")
 
-    monkeypatch.setattr(cache_mod, "_segment_joined", boom)
+    monkeypatch.setattr(cache_mod, "_chunks_in_order", boom)
     again = tokenize_units(units, tok, cache=tmp_path)
     assert again["tokens"].tolist() == first["tokens"].tolist()
 
@@ -48,13 +49,13 @@ def test_cache_is_used_and_written_atomically(units, tok, tmp_path, monkeypatch)
 def test_only_new_texts_are_segmented(units, tok, tmp_path, monkeypatch):
     tokenize_units(units, tok, cache=tmp_path)
     seen = []
-    real = cache_mod._segment_joined
+    real = cache_mod._chunks_in_order
 
     def spy(texts, tokenizer, n_jobs, **kwargs):
         seen.extend(texts)
-        return real(texts, tokenizer, n_jobs, **kwargs)
+        yield from real(texts, tokenizer, n_jobs, **kwargs)
 
-    monkeypatch.setattr(cache_mod, "_segment_joined", spy)
+    monkeypatch.setattr(cache_mod, "_chunks_in_order", spy)
     more = pd.DataFrame({"text": [TEXTS[0], "统筹疫情防控和经济社会发展"]})
     out = tokenize_units(more, tok, cache=tmp_path)
     assert seen == ["统筹疫情防控和经济社会发展"]
@@ -172,3 +173,36 @@ def test_large_shard_round_trip(tmp_path):
     expected = [tok(t) for t in texts]
     assert sum(not e for e in expected) > 20_000 and ["号", "疫情", "防控"] in expected
     assert out["tokens"].tolist() == again["tokens"].tolist() == expected
+
+
+ODD_TEXTS = [
+    "2022年9月21日，召开疫情防控会议。",
+    "二〇二二年工作回顾：做好核酸检测",
+    "\ue001私用区字符\ue0ff也要切分",
+    "COVID-19 疫苗接种率达到 90.5%，5G 基站",
+    "〔NAME〕同志指出，要坚持动态清零",
+    "",
+    "第八十四次会议，两个维护",
+]
+
+
+@pytest.mark.parametrize("kwargs", [{}, {"drop_placeholders": True}, {"latin": "stop"}, {"normalise_numbers": False}])
+def test_encode_gives_the_tokens_of_calling_the_tokenizer(kwargs):
+    tok = Tokenizer(**kwargs)
+    ids, offsets, vocab = tok.encode(ODD_TEXTS * 2)
+    got = [[vocab[i] for i in ids[a:b]] for a, b in zip(offsets[:-1], offsets[1:])]
+    assert got == [Tokenizer(**kwargs)(t) for t in ODD_TEXTS * 2]
+    assert offsets[0] == 0 and offsets[-1] == len(ids) and ids.dtype == np.int32
+
+
+@pytest.mark.parametrize("dtype", ["str", object])
+def test_cold_parallel_cache_keeps_row_order_missing_values_and_duplicates(tok, tmp_path, monkeypatch, dtype):
+    texts = [f"第{i}段：做好核酸检测，落实四方责任。" for i in range(20)] + [None, "第3段：做好核酸检测，落实四方责任。"]
+    df = pd.DataFrame({"text": pd.Series(texts, dtype=dtype, index=range(100, 122))})
+    monkeypatch.setattr(cache_mod, "PARALLEL_MIN_CHARS", 0)
+    cold = tokenize_units(df, tok, n_jobs=2, cache=tmp_path)
+    expected = [tok(t or "") for t in texts]
+    assert cold["tokens"].tolist() == expected and list(cold.index) == list(df.index)
+    assert cold["tokens"].iloc[3] is not cold["tokens"].iloc[21]  # same text, own list
+    warm = tokenize_units(df, tok, n_jobs=2, cache=tmp_path)  # read back by key
+    assert warm["tokens"].tolist() == expected

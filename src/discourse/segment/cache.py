@@ -50,12 +50,14 @@ PARALLEL_MIN_CHARS = 200_000
 
 _WORKER_TOKENIZER = None
 _WORKER_TEXTS: Sequence[str] = ()
-_WORKER_KEYS: Sequence[str] = ()
+_WORKER_KEYS: Sequence[str] | None = None
 #: Suffix of cache shards (Arrow IPC files).
 SHARD_SUFFIX = ".arrow"
 
 
-def _init_worker(tokenizer, single_threaded: bool = False, texts: Sequence[str] = (), keys: Sequence[str] = ()) -> None:
+def _init_worker(
+    tokenizer, single_threaded: bool = False, texts: Sequence[str] = (), keys: Sequence[str] | None = None
+) -> None:
     global _WORKER_TOKENIZER, _WORKER_TEXTS, _WORKER_KEYS
     _WORKER_TOKENIZER = tokenizer
     _WORKER_TEXTS, _WORKER_KEYS = texts, keys
@@ -64,33 +66,74 @@ def _init_worker(tokenizer, single_threaded: bool = False, texts: Sequence[str] 
         pa.set_io_thread_count(1)
 
 
-def _write_shard(folder: Path, keys: Sequence[str], token_lists: Sequence[list[str]]) -> None:
-    """Write one cache shard (atomically) for *keys* and their token lists."""
-    table = pa.table({"key": pa.array(list(keys), pa.string()), "tokens": _to_arrow_lists(token_lists)})
+def _shard_path(folder: Path, keys: Sequence[str]) -> Path:
     name = hashlib.blake2b("".join(keys).encode(), digest_size=12).hexdigest()
-    with atomic_open(Path(folder) / f"{name}{SHARD_SUFFIX}", "wb") as fh:
+    return Path(folder) / f"{name}{SHARD_SUFFIX}"
+
+
+def _write_table(path: Path, keys: Sequence[str], tokens: pa.Array) -> None:
+    table = pa.table({"key": pa.array(list(keys), pa.string()), "tokens": tokens})
+    with atomic_open(path, "wb") as fh:
         pf.write_feather(table, fh, compression="uncompressed")
 
 
-def _work(texts: Sequence[str], keys: Sequence[str] | None = None, folder: Path | None = None) -> list[str]:
+def _write_shard(folder: Path, keys: Sequence[str], token_lists: Sequence[list[str]]) -> Path:
+    """Write one cache shard (atomically) for *keys* and their token lists."""
+    path = _shard_path(folder, keys)
+    _write_table(path, keys, _to_arrow_lists(token_lists))
+    return path
+
+
+def _ids_to_arrow_lists(ids: np.ndarray, offsets: np.ndarray, vocab: Sequence[str]) -> pa.Array:
+    """Token ids (see :meth:`Tokenizer.encode`) -> ``large_list<dictionary<int32, string>>``.
+
+    The shard's dictionary holds only the tokens it uses, in id order, so
+    the strings are encoded once per shard and never hashed.
+    """
+    counts = np.bincount(ids, minlength=len(vocab)) if len(ids) else np.zeros(len(vocab), dtype=np.int64)
+    used = np.flatnonzero(counts)
+    remap = np.zeros(len(vocab), dtype=np.int32)
+    remap[used] = np.arange(len(used), dtype=np.int32)
+    dictionary = pa.array([vocab[i] for i in used.tolist()], pa.string())
+    values = pa.DictionaryArray.from_arrays(pa.array(remap[ids]), dictionary)
+    return pa.LargeListArray.from_arrays(pa.array(offsets), values)
+
+
+def _as_list(texts) -> list[str]:
+    """A slice of texts as a list of str (a pandas string array is converted here)."""
+    return texts if isinstance(texts, list) else list(texts.tolist())
+
+
+def _work(texts: Sequence[str], keys: Sequence[str] | None = None, folder: Path | None = None) -> list[str] | str:
     """Segment *texts*; return the joined tokens, or write them as a shard.
 
     With *folder* the result goes to the cache only (the caller reads it
-    back through the dictionary, which shares token strings) and an empty
-    list is returned, so nothing large travels between processes.
+    back through the dictionary, which shares token strings) and the
+    shard's path is returned, so nothing large travels between processes;
+    the texts' keys are computed here when *keys* is None. A tokenizer with
+    an ``encode`` method (:class:`Tokenizer`) hands over integer ids, so no
+    token string is built in the worker.
     """
     tok = _WORKER_TOKENIZER
+    texts = _as_list(texts)
+    if folder is not None and keys is None:
+        keys = [text_key(t) for t in texts]
+    if folder is not None and hasattr(tok, "encode"):
+        ids, offsets, vocab = tok.encode(texts)
+        path = _shard_path(folder, keys)
+        _write_table(path, keys, _ids_to_arrow_lists(ids, offsets, vocab))
+        return str(path)
     lists = [tok(t) for t in texts]
     if folder is None:
         return [_SEP.join(t) for t in lists]
-    _write_shard(folder, keys, lists)
-    return []
+    return str(_write_shard(folder, keys, lists))
 
 
-def _work_range(bounds: tuple[int, int], folder: Path | None) -> list[str]:
+def _work_range(bounds: tuple[int, int], folder: Path | None) -> list[str] | str:
     """:func:`_work` on the worker's texts ``[a, b)``."""
     a, b = bounds
-    return _work(_WORKER_TEXTS[a:b], _WORKER_KEYS[a:b] if folder is not None else None, folder)
+    keys = _WORKER_KEYS[a:b] if folder is not None and _WORKER_KEYS is not None else None
+    return _work(_WORKER_TEXTS[a:b], keys, folder)
 
 
 def available_cores() -> int:
@@ -101,51 +144,66 @@ def available_cores() -> int:
         return os.cpu_count() or 1
 
 
-def _chunk_bounds(texts: Sequence[str], n: int) -> list[tuple[int, int]]:
-    """``(start, end)`` of contiguous chunks with roughly equal character counts."""
-    total = sum(len(t) for t in texts)
+def _chunk_bounds(lengths: Sequence[int], n: int) -> list[tuple[int, int]]:
+    """``(start, end)`` of contiguous chunks with roughly equal character counts.
+
+    Examples
+    --------
+    >>> _chunk_bounds([5, 5, 5, 5], 2)
+    [(0, 2), (2, 4)]
+    """
+    total = sum(lengths)
     target = max(total // n, 1)
     out, start, acc = [], 0, 0
-    for i, t in enumerate(texts):
-        acc += len(t)
+    for i, length in enumerate(lengths):
+        acc += length
         if acc >= target:
             out.append((start, i + 1))
             start, acc = i + 1, 0
-    if start < len(texts):
-        out.append((start, len(texts)))
+    if start < len(lengths):
+        out.append((start, len(lengths)))
     return out
 
 
-def _segment_joined(
+def _chunks_in_order(
     texts: Sequence[str],
     tokenizer,
     n_jobs: int | None,
     *,
     keys: Sequence[str] | None = None,
     folder: Path | None = None,
-) -> list[str]:
-    """Joined token strings of *texts*, in order; with *folder*, cache shards.
+    lengths: Sequence[int] | None = None,
+):
+    """Yield each chunk's result, in input order, as soon as it is ready.
 
-    With *folder*, each chunk is written as its own cache shard by the
-    process that segmented it (so the writing runs in parallel too) and the
-    returned list is empty: read the tokens back from the cache.
+    Without *folder* a result is the chunk's joined token strings; with it,
+    the path of the cache shard the worker wrote (the worker computes the
+    texts' keys when *keys* is None). Yielding chunk by chunk lets the
+    caller read a shard while the workers segment the next ones. *texts*
+    may be a list or a pandas string array (each worker then converts its
+    own chunk); *lengths* are the texts' lengths when already known.
     """
+    lengths = [len(t) for t in texts] if lengths is None else lengths
     n = available_cores() if n_jobs is None or n_jobs < 1 else n_jobs
-    n = min(n, len(texts))
-    keys = list(keys) if keys is not None else [""] * len(texts)
-    if n <= 1 or sum(len(t) for t in texts) < PARALLEL_MIN_CHARS:
+    n = min(n, len(lengths))
+    if n <= 1 or sum(lengths) < PARALLEL_MIN_CHARS:
         _init_worker(tokenizer)
         try:
-            return _work(texts, keys, folder)
+            yield _work(texts, keys, folder)
         finally:
             _init_worker(None)
+        return
     if hasattr(tokenizer, "_get_state"):
         tokenizer._get_state()  # built once here; forked workers inherit it
-    bounds = _chunk_bounds(texts, n * 8)
-    init = (tokenizer, True, texts, keys)
+    bounds = _chunk_bounds(lengths, n * 8)
+    init = (tokenizer, True, texts, None if keys is None else list(keys))
     with cf.ProcessPoolExecutor(max_workers=n, initializer=_init_worker, initargs=init) as ex:
-        parts = list(ex.map(_work_range, bounds, [folder] * len(bounds)))
-    return [s for part in parts for s in part]
+        yield from ex.map(_work_range, bounds, [folder] * len(bounds))
+
+
+def _segment_joined(texts: Sequence[str], tokenizer, n_jobs: int | None) -> list[str]:
+    """Joined token strings of *texts*, in order (no cache)."""
+    return [s for part in _chunks_in_order(texts, tokenizer, n_jobs) for s in part]
 
 
 def segment_texts(texts: Sequence[str], tokenizer=None, *, n_jobs: int | None = None) -> list[list[str]]:
@@ -221,19 +279,79 @@ def _from_arrow_lists(col) -> list[list[str]]:
     return [flat[a:b] for a, b in zip(bounds[:-1], bounds[1:])]
 
 
+def _read_shard(shard: Path, wanted: set[str], found: dict[str, list[str]]) -> None:
+    """Add the token lists of the *wanted* keys in one shard to *found*."""
+    table = pf.read_table(shard, memory_map=True)
+    keys = table.column("key").to_pylist()
+    if wanted.isdisjoint(keys):
+        return
+    for k, toks in zip(keys, _from_arrow_lists(table.column("tokens"))):
+        if k in wanted:
+            found[k] = toks
+
+
 def _read_cache(folder: Path, wanted: set[str]) -> dict[str, list[str]]:
     found: dict[str, list[str]] = {}
     if not folder.is_dir():
         return found
     for shard in sorted(folder.glob(f"*{SHARD_SUFFIX}")):
-        table = pf.read_table(shard, memory_map=True)
-        keys = table.column("key").to_pylist()
-        if wanted.isdisjoint(keys):
-            continue
-        for k, toks in zip(keys, _from_arrow_lists(table.column("tokens"))):
-            if k in wanted:
-                found[k] = toks
+        _read_shard(shard, wanted, found)
     return found
+
+
+def _has_shards(folder: Path) -> bool:
+    return folder.is_dir() and next(folder.glob(f"*{SHARD_SUFFIX}"), None) is not None
+
+
+def _checked_texts(col: pd.Series, text_col: str) -> list[str]:
+    """The column as a list of str; missing values become empty texts, anything else is an error."""
+    texts: list[str] = []
+    for i, (idx, t) in enumerate(col.items()):
+        if t is None or (not isinstance(t, str) and pd.isna(t)):
+            t = ""
+        if not isinstance(t, str):
+            raise TypeError(f"tokenize_units: row {i} (index {idx!r}) of column {text_col!r} is {type(t).__name__}, not str")
+        texts.append(t)
+    return texts
+
+
+def _text_source(col: pd.Series, text_col: str):
+    """Texts for the workers, and their lengths, converting as little as possible here.
+
+    A pandas string column is handed over as its array (missing values
+    filled with ""), and each worker converts its own chunk to Python
+    strings; any other column is checked and converted here.
+    """
+    if isinstance(col.dtype, pd.StringDtype):
+        if col.hasnans:
+            col = col.fillna("")
+        return col.array, col.str.len().to_numpy(dtype=np.int64).tolist()
+    texts = _checked_texts(col, text_col)
+    return texts, [len(t) for t in texts]
+
+
+def _cached_lists(texts: list[str], tokenizer, n_jobs: int | None, folder: Path) -> list[list[str]]:
+    """Token lists of *texts*: read from the cache, the missing ones segmented and added."""
+    keys = [text_key(t) for t in texts]
+    found = _read_cache(folder, set(keys))
+    todo: dict[str, str] = {}
+    for k, t in zip(keys, texts):
+        if k not in found and k not in todo:
+            todo[k] = t
+    if todo:
+        folder.mkdir(parents=True, exist_ok=True)
+        wanted = set(todo)
+        for shard in _chunks_in_order(list(todo.values()), tokenizer, n_jobs, keys=list(todo), folder=folder):
+            _read_shard(Path(shard), wanted, found)  # while the workers go on
+        lost = [k for k in todo if k not in found]
+        if lost:
+            raise RuntimeError(f"{len(lost)} segmented texts are missing from the cache folder {folder}")
+    seen: set[str] = set()
+    lists = []
+    for k in keys:  # rows with the same text get their own list objects
+        lists.append(found[k] if k not in seen else list(found[k]))
+        seen.add(k)
+    return lists
 
 
 def tokenize_units(
@@ -271,37 +389,28 @@ def tokenize_units(
     if text_col not in df.columns:
         raise KeyError(f"tokenize_units: column {text_col!r} not in the table (columns: {list(df.columns)})")
     tokenizer = Tokenizer() if tokenizer is None else tokenizer
-    texts: list[str] = []
-    for i, (idx, t) in enumerate(df[text_col].items()):
-        if t is None or (not isinstance(t, str) and pd.isna(t)):
-            t = ""
-        if not isinstance(t, str):
-            raise TypeError(f"tokenize_units: row {i} (index {idx!r}) of column {text_col!r} is {type(t).__name__}, not str")
-        texts.append(t)
-
-    if cache is False:
-        joined = _segment_joined(texts, tokenizer, n_jobs)
-        lists = [j.split(_SEP) if j else [] for j in joined]
-    else:
-        folder = cache_dir(tokenizer, None if cache is True else cache)
-        keys = [text_key(t) for t in texts]
-        found = _read_cache(folder, set(keys))
-        todo: dict[str, str] = {}
-        for k, t in zip(keys, texts):
-            if k not in found and k not in todo:
-                todo[k] = t
-        if todo:
-            folder.mkdir(parents=True, exist_ok=True)
-            _segment_joined(list(todo.values()), tokenizer, n_jobs, keys=list(todo), folder=folder)
-            found.update(_read_cache(folder, set(todo)))
-            lost = [k for k in todo if k not in found]
-            if lost:
-                raise RuntimeError(f"{len(lost)} segmented texts are missing from the cache folder {folder}")
-        seen: set[str] = set()
+    col = df[text_col]
+    folder = None if cache is False else cache_dir(tokenizer, None if cache is True else cache)
+    if len(col) == 0:
         lists = []
-        for k in keys:  # rows with the same text get their own list objects
-            lists.append(found[k] if k not in seen else list(found[k]))
-            seen.add(k)
+    elif folder is not None and not _has_shards(folder):
+        # Nothing cached for this tokenizer: no keys are needed before
+        # segmenting. The workers convert and hash their own chunks, and
+        # each shard holds the tokens of its chunk in row order.
+        source, lengths = _text_source(col, text_col)
+        folder.mkdir(parents=True, exist_ok=True)
+        lists = []
+        for shard in _chunks_in_order(source, tokenizer, n_jobs, folder=folder, lengths=lengths):
+            lists.extend(_from_arrow_lists(pf.read_table(shard, memory_map=True).column("tokens")))
+        if len(lists) != len(col):
+            raise RuntimeError(f"the cache folder {folder} holds {len(lists)} token lists for {len(col)} texts")
+    else:
+        texts = _checked_texts(col, text_col)
+        if folder is None:
+            joined = _segment_joined(texts, tokenizer, n_jobs)
+            lists = [j.split(_SEP) if j else [] for j in joined]
+        else:
+            lists = _cached_lists(texts, tokenizer, n_jobs, folder)
 
     out = df.copy()
     out["tokens"] = pd.Series(lists, index=df.index, dtype=object)

@@ -53,6 +53,7 @@ import re
 from collections.abc import Iterable
 from typing import Any, NamedTuple
 
+import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator
 
@@ -183,6 +184,39 @@ class _Memo(dict):
     def __missing__(self, word: str) -> str | None:
         out = self[word] = _classify(word, self._state)
         return out
+
+
+class _IdMemo(dict):
+    """word -> id of its output token in ``vocab`` (-1 when dropped), filled on first lookup.
+
+    One per tokenizer state and process: the ids index this process's
+    ``vocab``, which only grows (an id, once given, keeps its token). A new
+    word is classified as :class:`_Memo` does (a protected span's
+    private-use character by the span's output, any other word by
+    :func:`_classify`), without going through the string memo.
+    """
+
+    __slots__ = ("_state", "token_ids", "vocab")
+
+    def __init__(self, state: dict) -> None:
+        super().__init__()
+        self._state = state
+        self.token_ids: dict[str, int] = {}
+        self.vocab: list[str] = []
+
+    def __missing__(self, word: str) -> int:
+        st = self._state
+        pua = st["pua_memo"]
+        out = pua[word] if word in pua else _classify(word, st)
+        if out is None:
+            i = -1
+        else:
+            i = self.token_ids.get(out)
+            if i is None:
+                i = self.token_ids[out] = len(self.vocab)
+                self.vocab.append(out)
+        self[word] = i
+        return i
 
 
 def _classify(word: str, st: dict) -> str | None:
@@ -558,6 +592,57 @@ class Tokenizer(BaseEstimator):
         # once, by _Memo.__missing__); None (dropped) is filtered out, and no
         # output token is ever the empty string.
         return list(filter(None, map(memo.__getitem__, words)))
+
+    def encode(self, texts: Iterable[str]) -> tuple[np.ndarray, np.ndarray, list[str]]:
+        """Tokens of several texts as integer ids, without a string per token.
+
+        The same tokens as calling the tokenizer on each text, in a form that
+        writers of token tables (the segmentation cache) store directly:
+        ``vocab[i]`` for ``i`` in ``ids[offsets[j]:offsets[j + 1]]`` are the
+        tokens of text ``j``. Each segmented word is mapped to its token id
+        through a memo, so no output string is built per token and none
+        needs dictionary encoding afterwards.
+
+        Parameters
+        ----------
+        texts : iterable of str
+
+        Returns
+        -------
+        ids : numpy.ndarray of int32
+            The token ids of all texts, one after the other.
+        offsets : numpy.ndarray of int64
+            ``len(texts) + 1`` positions in *ids*, from 0 to ``len(ids)``.
+        vocab : list of str
+            This process's vocabulary for the tokenizer's current state: it
+            only grows, and must not be modified.
+
+        Examples
+        --------
+        >>> tok = Tokenizer()
+        >>> ids, offsets, vocab = tok.encode(["坚持动态清零，落实四方责任。", "落实四方责任"])
+        >>> [[vocab[i] for i in ids[a:b]] for a, b in zip(offsets[:-1], offsets[1:])]
+        [['坚持', '动态清零', '落实', '四方责任'], ['落实', '四方责任']]
+        """
+        st = self._get_state()
+        idmemo = st.get("id_memo")
+        if idmemo is None:
+            idmemo = st["id_memo"] = _IdMemo(st)
+        lookup = idmemo.__getitem__
+        parts: list[np.ndarray] = []
+        lengths: list[int] = [0]
+        for text in texts:
+            if not isinstance(text, str):
+                raise TypeError(f"Tokenizer expects str, got {type(text).__name__}")
+            if len(idmemo) > _MEMO_MAX:  # words forgotten, ids (and vocab) kept
+                idmemo.clear()
+            words = self._cut(text, st)
+            a = np.fromiter(map(lookup, words), dtype=np.int32, count=len(words))
+            a = a[a >= 0]
+            parts.append(a)
+            lengths.append(len(a))
+        ids = np.concatenate(parts) if parts else np.zeros(0, dtype=np.int32)
+        return ids, np.cumsum(lengths, dtype=np.int64), idmemo.vocab
 
     def _make_repl(self, st: dict):
         codes = st["pua_codes"]
