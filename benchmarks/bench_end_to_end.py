@@ -50,6 +50,31 @@ def _peak_mb() -> float:
     return max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss) / 1024
 
 
+class _Clock:
+    """Stage timer: wall and CPU time since the previous mark, and the peak RSS so far."""
+
+    def __init__(self) -> None:
+        self.stages: list[dict] = []
+        self._t, self._c = time.perf_counter(), _cpu()
+
+    def mark(self, name: str, **extra) -> None:
+        t, c = time.perf_counter(), _cpu()
+        self.stages.append({"stage": name, "wall": t - self._t, "cpu": c - self._c, "peak_mb": _peak_mb(), **extra})
+        self._t, self._c = t, c
+
+
+def _sample_manifest(fraction: float) -> pd.DataFrame:
+    """The corpus manifest (a seeded sample of *fraction* of it), with absolute paths and ``doc_id``."""
+    root = config.GOV_REPORTS_DIR
+    m = pd.read_csv(root / "manifest.csv", dtype=str, keep_default_na=False)
+    if fraction < 1:
+        m = m.sample(frac=fraction, random_state=config.RANDOM_STATE).sort_values("path")
+    m = m.reset_index(drop=True)
+    m.insert(0, "doc_id", m["path"])
+    m["path"] = [str(root / p) for p in m["path"]]
+    return m
+
+
 def child(fraction: float, model: str, out: Path) -> None:
     """The pipeline on a seeded sample of the reports; figures as JSON in *out*."""
     from sklearn.decomposition import NMF, MiniBatchNMF
@@ -61,21 +86,9 @@ def child(fraction: float, model: str, out: Path) -> None:
     from discourse.segment import Tokenizer, tokenize_units
 
     root = config.GOV_REPORTS_DIR
-    stages: list[dict] = []
-    t_prev, c_prev = time.perf_counter(), _cpu()
-
-    def mark(name: str, **extra) -> None:
-        nonlocal t_prev, c_prev
-        t, c = time.perf_counter(), _cpu()
-        stages.append({"stage": name, "wall": t - t_prev, "cpu": c - c_prev, "peak_mb": _peak_mb(), **extra})
-        t_prev, c_prev = t, c
-
-    m = pd.read_csv(root / "manifest.csv", dtype=str, keep_default_na=False)
-    if fraction < 1:
-        m = m.sample(frac=fraction, random_state=config.RANDOM_STATE).sort_values("path")
-    m = m.reset_index(drop=True)
-    m.insert(0, "doc_id", m["path"])
-    m["path"] = [str(root / p) for p in m["path"]]
+    clock = _Clock()
+    stages, mark = clock.stages, clock.mark
+    m = _sample_manifest(fraction)
     with tempfile.TemporaryDirectory() as tmp:
         m.to_csv(Path(tmp) / "manifest.csv", index=False)
         docs = load_corpus(Path(tmp) / "manifest.csv", {"event_date": "meeting_date"}, root=root,
@@ -130,21 +143,9 @@ def child_stream(fraction: float, out: Path, *, batch_docs: int, n_epochs: int) 
     from discourse.segment.store import TokenStore
 
     root = config.GOV_REPORTS_DIR
-    stages: list[dict] = []
-    t_prev, c_prev = time.perf_counter(), _cpu()
-
-    def mark(name: str, **extra) -> None:
-        nonlocal t_prev, c_prev
-        t, c = time.perf_counter(), _cpu()
-        stages.append({"stage": name, "wall": t - t_prev, "cpu": c - c_prev, "peak_mb": _peak_mb(), **extra})
-        t_prev, c_prev = t, c
-
-    m = pd.read_csv(root / "manifest.csv", dtype=str, keep_default_na=False)
-    if fraction < 1:
-        m = m.sample(frac=fraction, random_state=config.RANDOM_STATE).sort_values("path")
-    m = m.reset_index(drop=True)
-    m.insert(0, "doc_id", m["path"])
-    m["path"] = [str(root / p) for p in m["path"]]
+    clock = _Clock()
+    stages, mark = clock.stages, clock.mark
+    m = _sample_manifest(fraction)
     tok = Tokenizer()
     vec = StreamingTfidfVectorizer(min_df=5, max_df=0.5, dtype=np.float32)
     n_chars = n_units = n_tokens = 0
@@ -184,7 +185,6 @@ def child_stream(fraction: float, out: Path, *, batch_docs: int, n_epochs: int) 
         shares = stream_group_shares(((p, vec.transform(p["tokens"])) for p in store.read()), est,
                                      by=["level", "year"], weight="n_tokens")
         mark("group_tables", n_cells=len(shares))
-    stages[0]["wall"] = stages[0]["cpu"] = 0.0
     out.write_text(json.dumps({"fraction": fraction, "stages": stages}), encoding="utf-8")
 
 
@@ -235,7 +235,7 @@ def main(argv: list[str] | None = None) -> None:
         xs = [r["stages"][0]["n_chars"] / 1e6 for r in runs]
         ys = [max(s["peak_mb"] for s in r["stages"]) for r in runs]
         slope = (ys[-1] - ys[0]) / (xs[-1] - xs[0])
-        print("\nstreaming: peak RSS " + ", ".join(f"{y:,.0f} MB at {x:.1f} M chars" for x, y in zip(xs, ys))
+        print("\nmemory as the corpus grows: peak RSS " + ", ".join(f"{y:,.0f} MB at {x:.1f} M chars" for x, y in zip(xs, ys))
               + f"; slope {slope:.1f} MB per million characters (first to last)")
 
 

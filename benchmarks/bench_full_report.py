@@ -3,7 +3,7 @@
 
 The configured panel study (``panel.toml``: every notebook, figures, HTML)
 is pointed at the corpus's own manifest of full texts: all 2,974 reports of
-every year from 1954 to 2024 and every level, 52 M characters. The date
+every year from 1954 to 2026 and every level, 52 M characters. The date
 range is widened to the whole corpus, so every report goes through
 ingest, cleaning (``work_report``), paragraphs, passage selection (the
 ``[units]`` rule) and segmentation; the notebooks then run on the passages
@@ -37,6 +37,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 #: The corpus manifest's columns, mapped to the study's fields.
 COLUMNS = {
+    "doc_id": "path",
     "path": "path",
     "city_zh": "place",
     "title": "title",
@@ -63,12 +64,16 @@ def main(argv: list[str] | None = None) -> int:
     cfg = load_config(ROOT / "panel.toml").with_overrides(manifest=manifest, columns=COLUMNS)
     cfg = dataclasses.replace(
         cfg,
-        corpus=dataclasses.replace(cfg.corpus, date_range=("1949-10-01", "2024-12-31"), total_chars="chars"),
+        corpus=dataclasses.replace(cfg.corpus, date_range=("1949-10-01", "2026-12-31"), total_chars="chars"),
     )
     log = io.StringIO()
     t0 = time.perf_counter()
-    with contextlib.redirect_stderr(log):
-        run_study(cfg, out=out)
+    try:
+        with contextlib.redirect_stderr(log):
+            run_study(cfg, out=out)
+    except Exception:
+        sys.stderr.write(log.getvalue()[-4000:])
+        raise
     total = time.perf_counter() - t0
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
