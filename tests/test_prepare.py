@@ -75,6 +75,9 @@ def test_cannot_compare_says_why():
     msg = study.cannot_compare("genre", min_docs=3)
     assert "needs 2 groups of at least 3 documents" in msg and "meeting_report (3)" in msg
     assert "no 'nope' column" in study.cannot_compare("nope")
+    assert study.cannot_compare("label", max_groups=5) is None  # five texts
+    msg = study.cannot_compare("label", max_groups=4)
+    assert "5 groups by label" in msg and "10 pairs" in msg and "at most 4 groups" in msg
 
 
 def test_second_prepare_reads_the_cache(interim, monkeypatch):

@@ -75,6 +75,11 @@ PREPARED_VERSION: str = "2"
 RECORD_NAME: str = "PREPARED.json"
 
 
+#: The most groups a comparison of every pair of groups is made for (a similarity heatmap
+#: of 40 × 40 is the largest a reader can still use); see :meth:`Study.cannot_compare`.
+PAIRWISE_MAX_GROUPS = 40
+
+
 class StudyDataError(ValueError):
     """The corpus cannot support the study as configured; the message says why."""
 
@@ -198,12 +203,21 @@ class Study:
         return str(row["label"])
 
     def cannot_compare(
-        self, by: str, *, min_groups: int = 2, min_docs: int = 1, groups: Mapping[str, str] | None = None
+        self,
+        by: str,
+        *,
+        min_groups: int = 2,
+        min_docs: int = 1,
+        groups: Mapping[str, str] | None = None,
+        max_groups: int | None = None,
     ) -> str | None:
         """Why the corpus cannot support a comparison by ``by`` (None when it can).
 
         The comparison needs ``min_groups`` groups with at least ``min_docs``
-        documents each.
+        documents each; with ``max_groups``, a comparison of every pair of
+        groups (which grows with the square of their number: a 3,000 × 3,000
+        table is not a result a reader can use) is refused above that many
+        groups, with the number of pairs it would take.
         """
         docs = self.documents
         if by not in docs.columns:
@@ -217,6 +231,11 @@ class Study:
             have = ", ".join(f"{k} ({v})" for k, v in sizes.items()) or "none"
             need = f"{min_groups} groups of at least {min_docs} document{'s' if min_docs > 1 else ''}"
             return f"a comparison by {by} needs {need}; this corpus has {have}"
+        if max_groups is not None and len(big) > max_groups:
+            n = len(big)
+            return (f"this corpus has {n:,} groups by {by}: every pair of them would be {n * (n - 1) // 2:,} pairs, "
+                    f"which grows with the square of the corpus; pairwise comparisons are made for at most "
+                    f"{max_groups} groups (compare groups of texts instead, e.g. places, levels or years)")
         return None
 
     def processed_tables(self) -> list[str]:
