@@ -135,11 +135,18 @@ def plot_word_parameters(
     fig = Figure(figsize=(7.5, 5.0), layout="constrained")
     ax = fig.subplots()
     ax.scatter(words[beta], words[psi], s=6, color="#999", alpha=0.6, lw=0)
-    ext = pd.concat([words.nsmallest(n_labels, beta), words.nlargest(n_labels, beta)])
-    for _, r in ext.iterrows():
-        g = gloss(str(r[word])) if gloss else None
-        ax.annotate(bilingual(r[word], g, sep=" "), (r[beta], r[psi]), fontsize=7, xytext=(2, 2),
-                    textcoords="offset points")
+    span = float(words[psi].max() - words[psi].min()) or 1.0
+    gap = 0.045 * span  # labels of one side are spread so that none overlaps the next
+    for side, ext in (("left", words.nsmallest(n_labels, beta)), ("right", words.nlargest(n_labels, beta))):
+        ext = ext.sort_values(psi, kind="mergesort")
+        ys = ext[psi].to_numpy(dtype=float).copy()
+        for i in range(1, len(ys)):
+            ys[i] = max(ys[i], ys[i - 1] + gap)
+        for (_, r), y in zip(ext.iterrows(), ys):
+            g = gloss(str(r[word])) if gloss else None
+            ax.annotate(bilingual(r[word], g, sep=" "), (r[beta], r[psi]), xytext=(r[beta], y), fontsize=7,
+                        ha="left" if side == "right" else "right", va="center",
+                        arrowprops={"arrowstyle": "-", "lw": 0.4, "color": "#777"} if y != r[psi] else None)
     ax.set_xlabel("β (word weight: which pole the word marks)")
     ax.set_ylabel("ψ (word fixed effect: overall frequency)")
     ax.set_title(title, fontsize=10)
@@ -187,7 +194,7 @@ def plot_positions_facets(
     facet_labels: Mapping[object, str] | None = None,
     ncols: int = 3,
     title: str = "",
-    xlabel: str = "θ (position within the panel's own fit)",
+    xlabel: str = "θ (position on each panel's own scale)",
 ) -> Figure:
     """Small multiples of many documents' positions: one panel per ``facet``, one strip per ``group``.
 

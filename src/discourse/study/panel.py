@@ -283,8 +283,9 @@ class WordfishYears(NamedTuple):
 DIRECTION_RULE: str = (
     "Each year's sign is fixed before fitting with Wordfish's dir option: the high anchor is the national "
     "report of the year (the report with the most passage tokens when the year has none), the low anchor the "
-    "report whose word counts are least similar to it (lowest cosine similarity), so that θ is higher on "
-    "the anchor's side; the scale is the year's own (θ standardised within each year)."
+    "report whose word counts are least similar to it (lowest cosine similarity), and the high anchor's θ is "
+    "made to exceed the low anchor's. This fixes the sign only: the national report need not lie at the high end. "
+    "The scale is the year's own (θ standardised within each year)."
 )
 
 
@@ -413,7 +414,9 @@ def wordfish_by_year(study, years: Sequence[int] | None = None, *, min_df: int =
     fitting with Wordfish's ``dir`` option (:data:`DIRECTION_RULE`): the high
     anchor is the year's national report (or, in a year without one, the
     report with the most passage tokens, ties by ``doc_id``), the low anchor
-    the report least similar to it in cosine similarity of word counts.
+    the report least similar to it in cosine similarity of word counts, and
+    ``dir`` makes the high anchor's θ exceed the low anchor's. That fixes
+    the sign only: the national report need not lie at the high end.
     Positions of different years are on their own standardised scales; they
     are compared within a year, not across.
 
