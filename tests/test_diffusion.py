@@ -277,3 +277,18 @@ def test_bundled_sense_sample_is_complete():
     assert set(s.loc[s["term"] == "优化", "hand_sense"]) <= {"policy", "ordinary"}
     assert set(s.loc[s["term"] == "隔离", "hand_sense"]) <= {"central", "home", "other"}
     assert (s["note"].str.len() > 0).all()
+
+
+def test_load_formulations_refuses_a_row_with_a_field_missing(tmp_path):
+    from discourse.study.diffusion import formulations_path, load_formulations
+
+    import csv
+
+    with open(formulations_path(), encoding="utf-8", newline="") as fh:
+        rows = list(csv.reader(fh))
+    bad = tmp_path / "f.csv"
+    with open(bad, "w", encoding="utf-8", newline="") as fh:
+        csv.writer(fh, lineterminator="\n").writerows([rows[0], rows[1], rows[2][:-1], *rows[3:]])
+    with pytest.raises(ValueError, match=r"f\.csv: line 3: 11 fields, but the header has 12"):
+        load_formulations(bad)
+    assert len(load_formulations()) == len(rows) - 1  # the bundled file passes

@@ -30,6 +30,8 @@ and the sense rules for 优化, 隔离 and the polysemous slogans.
 
 from __future__ import annotations
 
+import csv
+
 import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -149,6 +151,12 @@ def load_formulations(path: str | Path | None = None) -> pd.DataFrame:
     Timestamp('2021-08-01 00:00:00')
     """
     path = Path(path) if path is not None else formulations_path()
+    with open(path, encoding="utf-8", newline="") as fh:  # a row with a field too few or too many is an error
+        reader = csv.reader(fh)
+        width = len(next(reader, []))
+        for rec in reader:
+            if rec and len(rec) != width:
+                raise ValueError(f"{path}: line {reader.line_num}: {len(rec)} fields, but the header has {width}")
     frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
     missing = [c for c in FORMULATION_COLUMNS if c not in frame.columns]
     if missing:
