@@ -214,3 +214,11 @@ def test_cluster_bootstrap_refuses_too_few_clusters():
     assert np.isnan(r.low) and r.n_clusters == 3 and "minimum 5" in r.note
     with pytest.raises(KeyError, match="cluster column"):
         cluster_bootstrap(df, lambda d: d["x"].mean(), "province")
+
+
+def test_cluster_bootstrap_of_an_undefined_statistic_gives_no_interval_and_says_why():
+    df = pd.DataFrame({"cluster": list("abcdefgh"), "x": [np.nan] * 8})
+    row = cluster_bootstrap(df, lambda d: float(d["x"].mean()), "cluster", n_resamples=50, min_clusters=5,
+                            random_state=0).iloc[0]
+    assert np.isnan(row["estimate"]) and np.isnan(row["low"]) and np.isnan(row["high"])
+    assert "undefined (NaN) in 50 of 50 resamples" in row["note"]

@@ -543,6 +543,9 @@ def cluster_bootstrap(
         sample[cluster] = np.repeat(np.arange(G), [len(pos[g]) for g in draw])
         reps[r] = stat(sample)
     reps = reps[~np.isnan(reps)]
+    if len(reps) < 2:  # e.g. a mean over rows that are all missing
+        row["note"] = f"the statistic is undefined (NaN) in {n_resamples - len(reps)} of {n_resamples} resamples: no interval"
+        return pd.DataFrame([row])
     alpha = 1.0 - ci
     if method == "percentile":
         qlo, qhi = alpha / 2, 1 - alpha / 2
