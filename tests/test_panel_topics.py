@@ -223,3 +223,11 @@ def test_topics_table_has_glosses_and_short_examples(fit):
             body = line.split("] ", 1)[1]
             assert len(body) <= 20
     assert tab["glosses"].str.contains("/").all()
+
+
+def test_level_comparisons_leave_out_an_untestable_comparison_and_say_why(study, fit):
+    # every place its own stratum: no place can be relabelled, so no comparison can be tested
+    units = fit.units.assign(cluster=fit.units["place"].astype(str))
+    tables, why = pt.level_comparisons(study, units=units)
+    assert tables == {}
+    assert "holds places of only one of the two levels" in why and "prefecture" in why

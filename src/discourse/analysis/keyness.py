@@ -520,6 +520,10 @@ def _relabelings(m: int, n_t: int, n_resamples: int, max_exact: int, rng):
     return Z, False, n_distinct
 
 
+class NoRelabellingError(ValueError):
+    """A permutation test with no relabelling but the observed one: every stratum's blocks are on one side."""
+
+
 def _stratified_relabelings(stratum: np.ndarray, block_t: np.ndarray, n_resamples: int,
                             max_exact: int, rng):
     """Relabellings that keep each stratum's number of target blocks.
@@ -538,7 +542,7 @@ def _stratified_relabelings(stratum: np.ndarray, block_t: np.ndarray, n_resample
     n_ts = [int(block_t[idx].sum()) for idx in members]
     n_distinct = math.prod(math.comb(len(idx), t) for idx, t in zip(members, n_ts))
     if n_distinct == 1:
-        raise ValueError("no relabelling within strata: every stratum's blocks are all target "
+        raise NoRelabellingError("no relabelling within strata: every stratum's blocks are all target "
                          "or all reference")
     if n_distinct <= max_exact:
         per = []
@@ -992,6 +996,7 @@ def segmentation_check(
 
 
 __all__ = [
+    "NoRelabellingError",
     "term_counts",
     "log_likelihood",
     "chi_square",

@@ -44,6 +44,7 @@ import numpy as np
 import pandas as pd
 from threadpoolctl import threadpool_limits
 
+from discourse.analysis.keyness import NoRelabellingError
 from discourse.study.panel import LEVEL_LABELS, _panel_docs
 
 #: The two level comparisons of the study: (target, reference).
@@ -435,7 +436,13 @@ def level_comparisons(study, *, units: pd.DataFrame | None = None, min_docs: int
     tables, left = {}, []
     for t, r in LEVEL_COMPARISONS:
         if n_reports.get(t, 0) >= min_docs and n_reports.get(r, 0) >= min_docs:
-            tables[f"{t} vs {r}"] = level_keyness(study, t, r, units=units)
+            try:
+                tables[f"{t} vs {r}"] = level_keyness(study, t, r, units=units)
+            except NoRelabellingError:
+                left.append(f"{_level(t)} against {_level(r)} (each stratum of the permutation, a value of "
+                            f"{getattr(getattr(study.config, 'compare', None), 'cluster', '') or 'the cluster column'}, "
+                            "holds places of only one of "
+                            "the two levels, so no place can be relabelled within its stratum)")
         else:
             left.append(f"{_level(t)} against {_level(r)} ({int(n_reports.get(t, 0))} and "
                         f"{int(n_reports.get(r, 0))} reports; at least {min_docs} each are needed)")
