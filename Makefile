@@ -52,11 +52,13 @@ benchmarks: $(STAMP) ## Print throughput and memory figures on the gov-work-repo
 	$(PY) benchmarks/bench_segmentation.py
 	$(PY) benchmarks/bench_topics.py
 	$(PY) benchmarks/bench_end_to_end.py --model minibatch
+	$(PY) benchmarks/bench_end_to_end.py --stream
 	$(PY) benchmarks/bench_dask.py
 	$(PY) benchmarks/bench_keyness.py
 	$(PY) benchmarks/bench_models.py
 	$(PY) benchmarks/bench_scaling.py
 	$(PY) benchmarks/bench_report.py --config panel.toml
+	$(PY) benchmarks/bench_full_report.py
 
 .PHONY: evaluate
 evaluate: $(STAMP) ## Print segmentation precision/recall/F1 on the gold standard
