@@ -133,7 +133,8 @@ def test_note_is_generated_from_the_tables(fitted):
     assert "**2023 not fitted:**" in note
     cor = res.correlations
     r = cor[(cor["with"] == "log passage tokens")]
-    assert f"{r['spearman_rho'].min():+.2f}" in note and f"{r['spearman_rho'].max():+.2f}" in note
+    size = r["spearman_rho"].abs()
+    assert f"|ρ| from {size.min():.2f} to {size.max():.2f}" in note
     assert "All 2 yearly fits converged." in note
 
 

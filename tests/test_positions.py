@@ -66,7 +66,9 @@ def test_note_states_the_fitted_numbers(fitted):
     assert f"{overlap} of the 10 pairs" in note
     assert f"5 texts and {pos.attrs['n_words']} words" in note
     assert "all 120 orderings" in note
-    assert "Each of the 3 named places has one text (and 2 text(s) have no place)" in note
+    assert "Each of the 3 named places has one text (and 2 texts have no place)" in note
+    ratios = pos["theta_se_boot"] / pos["theta_se"]
+    assert f"between {ratios.min():.1f} and {ratios.max():.1f} times the conditional" in note
 
 
 def test_too_few_texts_or_words_raise_clearly():
@@ -88,3 +90,19 @@ def test_date_correlation_is_exact_over_the_dated_texts(fitted):
     if pos.attrs["rho_date"] == pytest.approx(1.0):
         assert pos.attrs["p_date"] == pytest.approx(2 / 120)
     assert "the smallest p possible is 0.017" in positions_note(pos)
+
+
+def test_spearman_p_is_exact_for_few_texts_and_sampled_for_more():
+    from scipy import stats
+
+    from discourse.study.positions import EXACT_MAX_TEXTS, _exact_spearman, _p_basis
+
+    x5 = np.arange(5.0)
+    rho, p = _exact_spearman(x5, x5)
+    assert rho == pytest.approx(1.0) and p == pytest.approx(2 / 120)  # only the identity and its reverse are as extreme
+    x12 = np.arange(12.0)  # 12! orderings: never enumerated (that ran out of memory)
+    y12 = x12 + np.array([0, 3, -1, 2, 0, 1, -2, 0, 1, -1, 2, 0], dtype=float)
+    rho, p = _exact_spearman(x12, y12, random_state=3)
+    assert rho == pytest.approx(stats.spearmanr(x12, y12).statistic)
+    assert 0 < p < 0.01 and p == _exact_spearman(x12, y12, random_state=3)[1]  # seeded
+    assert "exact p" in _p_basis(EXACT_MAX_TEXTS) and "9,999 seeded random orderings of 12" in _p_basis(12)

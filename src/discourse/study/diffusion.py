@@ -457,8 +457,9 @@ def central_reference_texts(formulations: pd.DataFrame | None = None,
     * ``formulation`` — each formulation's ``full_form`` in
       ``data/central_formulations.csv`` (alternatives split on " / "; a
       bracketed expansion such as the 二十条's document title is its own
-      text), dated by the formulation's release (or, without one, its first
-      national attestation);
+      text), dated by the formulation's release; a formulation without an
+      established release date is undated (its first national attestation
+      is later than its origin, so it would date it too late);
     * ``national report quote`` — its ``first_national_quote``, the sentence
       of the first national government work report using it, dated by that
       report (a row without a ``first_national_date`` has no quote);
@@ -473,8 +474,9 @@ def central_reference_texts(formulations: pd.DataFrame | None = None,
     Returns
     -------
     DataFrame ``ref_id, source, text, date, key`` (``key``: the formulation
-    or the milestone id) and ``cite`` (file, row and field it comes from),
-    sorted by source and date.
+    or the milestone id), ``cite`` (file, row and field it comes from) and
+    ``gloss`` (the formulation's gloss, the quoting report, or the
+    milestone's English description), sorted by source and date.
 
     Examples
     --------
@@ -494,19 +496,21 @@ def central_reference_texts(formulations: pd.DataFrame | None = None,
     for i, r in enumerate(f.itertuples(index=False), start=1):
         release = pd.Timestamp(r.release) if pd.notna(getattr(r, "release", pd.NaT)) else pd.NaT
         first = pd.Timestamp(r.first_national_date) if str(r.first_national_date or "") else pd.NaT
-        date = release if pd.notna(release) else first
+        gloss = str(getattr(r, "gloss", "") or "")
         for piece in _full_form_pieces(r.full_form or r.formulation):
-            rows.append(("formulation", piece, date, r.formulation, f"{f_name} row {i}, full_form"))
+            # dated by the release only: a first national attestation is later than the origin
+            rows.append(("formulation", piece, release, r.formulation, f"{f_name} row {i}, full_form", gloss))
         if str(r.first_national_quote or "") and pd.notna(first):
             rows.append(("national report quote", str(r.first_national_quote), first, r.formulation,
-                         f"{f_name} row {i}, first_national_quote"))
+                         f"{f_name} row {i}, first_national_quote",
+                         f"quoted in {getattr(r, 'first_national_report', '') or 'the national report'}"))
     for i, r in enumerate(m.itertuples(index=False), start=1):
         if str(r.scope) != "national" or pd.isna(r.document) or not _NUMBERED_DOC.search(str(r.document)):
             continue
         for title in _TITLE.findall(str(r.event_zh)):
             rows.append(("document title", title.strip(), pd.Timestamp(r.date), r.milestone_id,
-                         f"{m_name} row {i}, event_zh (title of {r.document})"))
-    ref = pd.DataFrame(rows, columns=["source", "text", "date", "key", "cite"])
+                         f"{m_name} row {i}, event_zh (title of {r.document})", str(getattr(r, "event_en", "") or "")))
+    ref = pd.DataFrame(rows, columns=["source", "text", "date", "key", "cite", "gloss"])
     ref["_s"] = ref["source"].map({s: k for k, s in enumerate(CENTRAL_SOURCES)})
     ref = ref.sort_values(["_s", "date"], kind="mergesort", na_position="last")  # ties: file order
     ref = ref.drop_duplicates("text", keep="first").drop(columns="_s").reset_index(drop=True)
@@ -524,11 +528,15 @@ def central_reuse_by_report(
 ) -> pd.DataFrame:
     """Share of each local report's n-grams found in the central reference texts.
 
+    Only dated reports enter (the comparison needs the meeting date), so
+    both shares are over the same reports and ``share_public <= share``.
     ``share`` is against every reference text; ``share_public`` against the
-    texts dated on or before the report's meeting date (what the report
-    could have repeated from them; NA for an undated report). The difference
-    is overlap with wording not yet issued: phrases that circulated before
-    the document, or stock phrases of the genre.
+    texts whose date is established and on or before the report's meeting
+    date (what the report could have repeated from them). The difference is
+    overlap with wording not yet issued at the meeting date, or whose issue
+    date is not established here (the formulations without a release date):
+    phrases that circulated before the document, or stock phrases of the
+    genre.
 
     No chance baseline of the kind of :func:`reuse_by_report` is given: that
     baseline compares one reference text per year with the other years',
@@ -563,10 +571,12 @@ def central_reuse_by_report(
         raise ValueError("the central reference table has no text")
     p = passages.copy()
     p["year"] = pd.to_numeric(p["year"], errors="coerce").astype("Int64")
-    local = p[p["level"].astype(str).isin(levels) & p["year"].notna()]
+    local = p[p["level"].astype(str).isin(levels) & p["year"].notna() & p["date"].notna()]
     if exclude_before is not None:
         local = local[~(local["date"] < pd.Timestamp(exclude_before))]
     local = local.reset_index(drop=True)
+    if local.empty:
+        raise ValueError("no dated local report to compare with the central reference texts")
     allref = reuse_share(local, reference, n=n, id_col="doc_id")
     keep = [c for c in ("doc_id", "label", "place", "level", "year", "cluster", "date") if c in local.columns]
     out = local[keep].copy()

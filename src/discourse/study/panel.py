@@ -537,31 +537,41 @@ def wordfish_years_note(result: WordfishYears, *, alpha: float = 0.05) -> str:
     """What the per-year dimension correlates with, as Markdown generated from :func:`wordfish_by_year`'s tables.
 
     For each measure: the years in which θ's Spearman correlation with it
-    is significant at ``alpha`` (unadjusted, per year), with the range of ρ;
-    then the years skipped and why, and whether every fit converged.
+    is significant at ``alpha`` after Holm's adjustment over that measure's
+    yearly tests (and how many are below ``alpha`` unadjusted), with the
+    range of |ρ| (each year's sign is fixed by its own anchors, so only the
+    size of ρ compares across years); then the years skipped and why, and
+    whether every fit converged.
 
     Examples
     --------
-    >>> cor = pd.DataFrame({"year": [2021, 2022], "with": ["level (national → prefecture)"] * 2,
-    ...     "spearman_rho": [0.3, 0.1], "p_value": [0.001, 0.4], "n_reports": [50, 40], "note": ""})
-    >>> yrs = pd.DataFrame({"year": [2021, 2022], "status": "fitted", "converged": True, "reason": ""})
+    >>> cor = pd.DataFrame({"year": [2021, 2022, 2023], "with": ["level (national → prefecture)"] * 3,
+    ...     "spearman_rho": [0.3, -0.1, 0.2], "p_value": [0.001, 0.03, 0.04], "n_reports": [50, 40, 45], "note": ""})
+    >>> yrs = pd.DataFrame({"year": [2021, 2022, 2023], "status": "fitted", "converged": True, "reason": ""})
     >>> print(wordfish_years_note(WordfishYears(pd.DataFrame(), pd.DataFrame(), cor, yrs, pd.DataFrame())))
-    - **level (national → prefecture).** Significant (p < 0.05) in 1 of 2 fitted years (2021); ρ from +0.10 to +0.30.
-    - All 2 yearly fits converged.
+    - **level (national → prefecture).** Significant at p < 0.05 after Holm's adjustment over the years in 1 of 3 fitted years (2021; unadjusted: 3); |ρ| from 0.10 to 0.30 (n = 40–50 reports a year).
+    - All 3 yearly fits converged.
     """
+    from statsmodels.stats.multitest import multipletests
+
     lines = []
     cor = result.correlations
     fitted = result.years[result.years["status"] == "fitted"]
     n_years = len(fitted)
     for measure, g in cor.groupby("with", sort=False):
-        est = g[g["spearman_rho"].notna()]
+        est = g[g["spearman_rho"].notna() & g["p_value"].notna()]
         if est.empty:
             lines.append(f"- **{measure}.** Not estimable in any year ({g['note'].iloc[0]}).")
             continue
-        sig = est[est["p_value"] < alpha]
+        reject = multipletests(est["p_value"].to_numpy(dtype=float), alpha=alpha, method="holm")[0]
+        sig = est[reject]
         years = ", ".join(str(int(y)) for y in sig["year"]) or "none"
-        lines.append(f"- **{measure}.** Significant (p < {alpha:g}) in {len(sig)} of {len(est)} fitted years ({years}); "
-                     f"ρ from {est['spearman_rho'].min():+.2f} to {est['spearman_rho'].max():+.2f}.")
+        n_raw = int((est["p_value"] < alpha).sum())
+        size = est["spearman_rho"].abs()
+        lines.append(f"- **{measure}.** Significant at p < {alpha:g} after Holm's adjustment over the years in "
+                     f"{len(sig)} of {len(est)} fitted years ({years}; unadjusted: {n_raw}); |ρ| from "
+                     f"{size.min():.2f} to {size.max():.2f} (n = {int(est['n_reports'].min())}–"
+                     f"{int(est['n_reports'].max())} reports a year).")
     skipped = result.years[result.years["status"] != "fitted"]
     for r in skipped.itertuples(index=False):
         lines.append(f"- **{int(r.year)} not fitted:** {r.reason}.")

@@ -125,9 +125,9 @@ def text_positions(
     out["theta_se_boot"] = boot.theta_se_
     out["lower"] = out["theta"] - 1.96 * out["theta_se_boot"]
     out["upper"] = out["theta"] + 1.96 * out["theta_se_boot"]
-    rho_len, p_len = _exact_spearman(wf.theta_, counted.astype(float))
+    rho_len, p_len = _exact_spearman(wf.theta_, counted.astype(float), random_state)
     day = (dates - pd.Timestamp("1970-01-01")).dt.days.to_numpy(dtype=float) if dates is not None else None
-    rho_date, p_date = _exact_spearman(wf.theta_, day) if day is not None else (np.nan, np.nan)
+    rho_date, p_date = _exact_spearman(wf.theta_, day, random_state) if day is not None else (np.nan, np.nan)
     out = out.sort_values("theta", kind="mergesort").reset_index(drop=True)
     out.attrs.update(n_docs=len(labels), n_words=int(X.shape[1]), converged=bool(wf.converged_), n_iter=int(wf.n_iter_),
                      low=str(labels[low]), high=str(labels[high]), rho_length=rho_len, p_length=p_len,
@@ -136,8 +136,19 @@ def text_positions(
     return out
 
 
-def _exact_spearman(x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
-    """Spearman ρ of the finite pairs and its exact two-sided p over all orderings (NaN below 3 pairs)."""
+#: Up to this many texts the Spearman p is exact (all n! orderings: 40,320 at 8); above, it is a
+#: seeded Monte Carlo permutation p over :data:`N_PERMUTATIONS` orderings.
+EXACT_MAX_TEXTS = 8
+N_PERMUTATIONS = 9999
+
+
+def _exact_spearman(x: np.ndarray, y: np.ndarray, random_state: int | None = RANDOM_STATE) -> tuple[float, float]:
+    """Spearman ρ of the finite pairs and its two-sided permutation p (NaN below 3 pairs).
+
+    Exact over all orderings up to :data:`EXACT_MAX_TEXTS` pairs; above that
+    (12 texts would be 479 million orderings), a seeded Monte Carlo p over
+    :data:`N_PERMUTATIONS` random orderings.
+    """
     from scipy import stats
 
     ok = np.isfinite(x) & np.isfinite(y)
@@ -145,9 +156,18 @@ def _exact_spearman(x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
         return np.nan, np.nan
     a, b = x[ok], y[ok]
     rho = float(stats.spearmanr(a, b).statistic)
+    exact = len(a) <= EXACT_MAX_TEXTS
     res = stats.permutation_test((a, b), lambda u, v: stats.spearmanr(u, v).statistic, permutation_type="pairings",
-                                 n_resamples=np.inf, alternative="two-sided")
+                                 n_resamples=np.inf if exact else N_PERMUTATIONS, alternative="two-sided",
+                                 random_state=None if exact else np.random.default_rng(random_state))
     return rho, float(res.pvalue)
+
+
+def _p_basis(n: int) -> str:
+    """How the p of a Spearman test over *n* texts was computed (for the note)."""
+    if n <= EXACT_MAX_TEXTS:
+        return f"exact p = {{p}} over all {_factorial(n)} orderings of {n} texts"
+    return f"permutation p = {{p}} over {N_PERMUTATIONS:,} seeded random orderings of {n} texts"
 
 
 def _overlapping_pairs(pos: pd.DataFrame) -> tuple[int, int]:
@@ -173,28 +193,36 @@ def positions_note(positions: pd.DataFrame, *, by: str = "label") -> str:
     a = positions.attrs
     n, k = int(a["n_docs"]), int(a["n_words"])
     ov, pairs = _overlapping_pairs(positions)
-    ratio = float(np.median(positions["theta_se_boot"] / positions["theta_se"]))
+    ratios = positions["theta_se_boot"] / positions["theta_se"]
+    lo_r, hi_r = float(ratios.min()), float(ratios.max())
+    length_p = _p_basis(n).format(p=f"{a['p_length']:.2f}")
+    date_part = ""
+    if np.isfinite(a.get("rho_date", np.nan)):
+        n_dated = int(a["n_dated"])
+        smallest = f", the smallest p possible is {2 / _factorial(n_dated):.3f}" if n_dated <= EXACT_MAX_TEXTS else ""
+        date_p = _p_basis(n_dated).format(p=f"{a['p_date']:.3f}")
+        date_part = (f"; against the date: ρ = {a['rho_date']:+.2f} ({date_p}"
+                     f"{smallest}; the sign is fixed by the dates, so only the size of this ρ is evidence, and a date "
+                     f"that is only an upper bound makes the order itself uncertain)")
     lines = [
         f"- **Few observations per parameter.** {n} texts and {k} words (in at least {a['min_df']} texts): each "
         f"word's weight β and frequency ψ are estimated from {n} counts, one per text.",
         f"- **What the intervals measure.** The bootstrap standard errors of θ (the model refitted {a['n_boot']} "
-        f"times) are a median {ratio:.1f} times the conditional ones (which take the word parameters as known); "
+        f"times, a rough estimate with so few refits) are between {lo_r:.1f} and {hi_r:.1f} times the conditional "
+        f"ones (which take the word parameters as known), text by text; "
         f"with them the 95% intervals of {ov} of the {pairs} pairs of texts overlap, on a scale where the texts' θ "
         f"have standard deviation 1. Both assume the model: they are the counting noise of these texts, not "
         f"whether other texts would span the same dimension, which {n} texts cannot estimate.",
         f"- **No check of what the dimension is.** θ against the number of tokens counted: Spearman ρ = "
-        f"{a['rho_length']:+.2f} (exact p = {a['p_length']:.2f} over all {_factorial(n)} orderings of {n} texts)"
-        + (f"; against the date: ρ = {a['rho_date']:+.2f} (exact p = {a['p_date']:.3f}, {a['n_dated']} dated texts, "
-           f"the smallest p possible is {2 / _factorial(a['n_dated']):.3f})" if np.isfinite(a.get("rho_date", np.nan)) else "")
-        + f". With {n} points a correlation cannot tell length, level, date or genre apart from position, and the "
-          f"sign is only a convention ({a['high']} placed above {a['low']}).",
+        f"{a['rho_length']:+.2f} ({length_p}){date_part}. With {n} points a correlation cannot tell length, level, "
+        f"date or genre apart from position, and the sign is only a convention ({a['high']} placed above {a['low']}).",
     ]
     places = positions["place"].astype("string")
     per_place = places.dropna().value_counts()
     n_missing = int(places.isna().sum())
     if len(per_place) and (per_place == 1).all():
         lines.append(f"- **City and date confounded.** Each of the {len(per_place)} named places has one text"
-                     + (f" (and {n_missing} text(s) have no place)" if n_missing else "")
+                     + (f" (and {n_missing} {'text has' if n_missing == 1 else 'texts have'} no place)" if n_missing else "")
                      + ", so a difference between two places' positions is also a difference between two dates "
                        "and two documents.")
     elif len(per_place):
