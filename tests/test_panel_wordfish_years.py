@@ -157,3 +157,19 @@ def test_word_table_holds_every_fitted_word_and_the_poles_are_its_extremes(fitte
     pol = res.poles[res.poles["year"] == 2021]
     assert set(pol.loc[pol["pole"] == "positive", "word"]) == set(w.nlargest(15, "beta")["word"])
     assert panel.fitted_year(res, 2022) == 2022 and panel.fitted_year(res, 2023) == 2022
+
+
+def test_word_parameter_labels_stay_inside_the_axes():
+    from discourse.plotting.panels import plot_word_parameters
+
+    rng = np.random.default_rng(0)
+    words = pd.DataFrame({"word": [f"w{i}" for i in range(300)], "beta": rng.normal(0, 0.5, 300),
+                          "psi": rng.normal(-2, 1, 300)})
+    fig = plot_word_parameters(words, gloss=lambda w: "a rather long English gloss", n_labels=8)
+    ax = fig.axes[0]
+    lo, hi = ax.get_xlim()
+    texts = [a for a in ax.texts]
+    assert len(texts) == 16
+    xs = [a.xyann[0] for a in texts]
+    assert all(lo < x < hi for x in xs)  # the label columns are inside, not over the ticks or the axis title
+    assert lo < words["beta"].min() - 0.5 * (words["beta"].max() - words["beta"].min())

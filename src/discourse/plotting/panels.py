@@ -132,21 +132,26 @@ def plot_word_parameters(
 ) -> Figure:
     """The "Eiffel tower" plot of a scaling model: word weight β against word fixed effect ψ, extremes labelled."""
     _ensure_style()
-    fig = Figure(figsize=(7.5, 5.0), layout="constrained")
+    fig = Figure(figsize=(9.0, 5.5), layout="constrained")
     ax = fig.subplots()
     ax.scatter(words[beta], words[psi], s=6, color="#999", alpha=0.6, lw=0)
     span = float(words[psi].max() - words[psi].min()) or 1.0
     gap = 0.045 * span  # labels of one side are spread so that none overlaps the next
+    b_lo, b_hi = float(words[beta].min()), float(words[beta].max())
+    width = (b_hi - b_lo) or 1.0
+    # room for a column of labels on each side, inside the axes (never over the ticks or the axis title)
+    ax.set_xlim(b_lo - 0.9 * width, b_hi + 0.9 * width)
     for side, ext in (("left", words.nsmallest(n_labels, beta)), ("right", words.nlargest(n_labels, beta))):
         ext = ext.sort_values(psi, kind="mergesort")
         ys = ext[psi].to_numpy(dtype=float).copy()
         for i in range(1, len(ys)):
             ys[i] = max(ys[i], ys[i - 1] + gap)
+        x_text = b_lo - 0.06 * width if side == "left" else b_hi + 0.06 * width
         for (_, r), y in zip(ext.iterrows(), ys):
             g = gloss(str(r[word])) if gloss else None
-            ax.annotate(bilingual(r[word], g, sep=" "), (r[beta], r[psi]), xytext=(r[beta], y), fontsize=7,
+            ax.annotate(bilingual(r[word], g, sep=" "), (r[beta], r[psi]), xytext=(x_text, y), fontsize=7,
                         ha="left" if side == "right" else "right", va="center",
-                        arrowprops={"arrowstyle": "-", "lw": 0.4, "color": "#777"} if y != r[psi] else None)
+                        arrowprops={"arrowstyle": "-", "lw": 0.4, "color": "#777"})
     ax.set_xlabel("β (word weight: which pole the word marks)")
     ax.set_ylabel("ψ (word fixed effect: overall frequency)")
     ax.set_title(title, fontsize=10)
