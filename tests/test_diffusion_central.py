@@ -158,3 +158,12 @@ def test_note_names_the_highest_and_lowest_cell():
     top = g.sort_values("share", ascending=False).iloc[0]
     assert note.startswith("Against the 2 central reference texts")
     assert f"{100 * top['share']:.1f}%" in note and str(top["year"]) in note
+
+
+def test_a_cell_before_any_issued_text_says_so():
+    p = pd.DataFrame({"doc_id": [f"d{i}" for i in range(6)], "level": "prefecture", "year": 2021,
+                      "date": pd.to_datetime(["2021-01-10"] * 6), "cluster": list("ABCDEF"),
+                      "text": ["坚持动态清零"] * 6})
+    g = D.central_reuse(p, _ref(), n_resamples=50, random_state=0)
+    assert g["share_public"].iloc[0] == 0 and g["share"].iloc[0] > 0
+    assert "no reference text with an established date was issued" in g["note"].iloc[0]

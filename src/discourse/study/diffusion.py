@@ -642,6 +642,14 @@ def central_reuse(
     per = central_reuse_by_report(passages, reference, n=n, exclude_before=exclude_before)
     out = reuse_by_group(per, stats=("share", "share_public"), n_resamples=n_resamples, min_clusters=min_clusters,
                          random_state=random_state)
+    if len(out):  # say why share_public is 0: nothing dated had been issued by these reports' meeting dates
+        most = per.groupby(["level", "year"], observed=True)["n_public"].max().rename("_max_public").reset_index()
+        out = out.merge(most, on=["level", "year"], how="left")
+        none_yet = out["_max_public"].fillna(0).astype(int) == 0
+        has_note = out["note"].fillna("").astype(str).str.len() > 0
+        out["note"] = out["note"].where(~none_yet | has_note,
+                                        "no reference text with an established date was issued by these reports' meeting dates")
+        out = out.drop(columns="_max_public")
     cols = ["level", "year", "n_reports", "n_provinces", "share", "share_low", "share_high", "share_public",
             "share_public_low", "share_public_high", "n", "ci", "note"]
     return out[[c for c in cols if c in out.columns]] if len(out) else pd.DataFrame(columns=cols)
