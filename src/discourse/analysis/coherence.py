@@ -55,7 +55,7 @@ from sklearn.base import BaseEstimator
 from sklearn.exceptions import ConvergenceWarning
 
 from discourse.config import RANDOM_STATE
-from discourse.analysis.vocab import TokenFilter, token_lists
+from discourse.analysis.vocab import TokenFilter, as_is, token_lists
 
 EPSILON = 1e-12
 
@@ -391,11 +391,6 @@ def _fit_quiet(tm, docs, vectorized=None) -> bool:
     return any(issubclass(w.category, ConvergenceWarning) for w in caught)
 
 
-def _as_is(tokens):
-    """Analyzer for token lists that are already filtered (module level: picklable)."""
-    return tokens
-
-
 def _vectorize_filtered(proto, train, tests=()):
     """Fit *proto*'s vectorizer on already-filtered *train* token lists.
 
@@ -408,7 +403,7 @@ def _vectorize_filtered(proto, train, tests=()):
     """
     vec = proto.make_vectorizer()
     analyzer = vec.analyzer
-    vec.set_params(analyzer=_as_is)
+    vec.set_params(analyzer=as_is)
     M = vec.fit_transform(train)
     X = [vec.transform(t) for t in tests]
     vec.set_params(analyzer=analyzer)

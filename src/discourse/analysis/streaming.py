@@ -36,11 +36,8 @@ from sklearn.base import BaseEstimator
 from sklearn.decomposition import MiniBatchNMF
 from sklearn.feature_extraction.text import CountVectorizer, TfidfTransformer
 
+from discourse.analysis.vocab import as_is
 from discourse.config import RANDOM_STATE
-
-
-def _identity(tokens):
-    return tokens
 
 
 class StreamingTfidfVectorizer(BaseEstimator):
@@ -143,7 +140,7 @@ class StreamingTfidfVectorizer(BaseEstimator):
             raise ValueError("no term is left after min_df/max_df; lower min_df or raise max_df")
         df = np.array([self.document_frequency_[t] for t in terms], dtype=np.float64)
         idf = np.log((1 + self.n_documents_) / (1 + df)) + 1.0
-        counter = CountVectorizer(analyzer=_identity, vocabulary={t: i for i, t in enumerate(terms)}, dtype=self.dtype)
+        counter = CountVectorizer(analyzer=as_is, vocabulary={t: i for i, t in enumerate(terms)}, dtype=self.dtype)
         tfidf = TfidfTransformer(norm=self.norm, sublinear_tf=self.sublinear_tf)
         tfidf.idf_ = idf
         fitted = {"terms": np.asarray(terms, dtype=object), "idf": idf, "counter": counter, "tfidf": tfidf}

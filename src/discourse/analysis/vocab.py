@@ -26,6 +26,19 @@ import pandas as pd
 from discourse.placeholders import is_placeholder
 
 
+def as_is(tokens):
+    """The analyzer of a vectorizer over token lists that are already final: returns them unchanged.
+
+    A module-level function (not a lambda), so vectorizers that use it pickle.
+
+    Examples
+    --------
+    >>> as_is(["核酸", "检测"])
+    ['核酸', '检测']
+    """
+    return tokens
+
+
 def is_word(token: str) -> bool:
     """Return True when *token* is vocabulary.
 
@@ -123,4 +136,4 @@ def token_lists(
     return seq
 
 
-__all__ = ["is_word", "TokenFilter", "token_lists"]
+__all__ = ["as_is", "is_word", "TokenFilter", "token_lists"]

@@ -18,6 +18,8 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
+from discourse.analysis.vocab import as_is
+
 #: Administrative levels in display order, with English labels.
 LEVELS: tuple[str, ...] = ("national", "province", "major_city", "prefecture")
 LEVEL_LABELS: dict[str, str] = {
@@ -301,17 +303,13 @@ def _year_counts(study, docs: pd.DataFrame, min_df: int):
     texts = [toks[d] for d in docs["doc_id"].astype(str)]
     if len(texts) == 0:
         return docs, None, np.array([], dtype=object)
-    vec = CountVectorizer(analyzer=_identity, min_df=min(int(min_df), len(texts)), lowercase=False)
+    vec = CountVectorizer(analyzer=as_is, min_df=min(int(min_df), len(texts)), lowercase=False)
     try:
         X = vec.fit_transform(texts).tocsr()
     except ValueError:  # no word left at min_df
         return docs, None, np.array([], dtype=object)
     keep = np.asarray(X.sum(axis=1)).ravel() > 0
     return docs[keep].reset_index(drop=True), X[keep], vec.get_feature_names_out()
-
-
-def _identity(tokens):
-    return tokens
 
 
 def _direction(X, docs: pd.DataFrame) -> tuple[int, int]:

@@ -15,6 +15,7 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
+from discourse.analysis.vocab import as_is
 from discourse.config import RANDOM_STATE
 
 #: How the sign of θ is fixed (said in the notebook).
@@ -22,10 +23,6 @@ DIRECTION_RULE: str = (
     "The sign of θ is fixed with Wordfish's dir option: the latest-dated text is placed above the earliest "
     "(by label order when the texts are undated); it says nothing about what the dimension is."
 )
-
-
-def _identity(tokens):
-    return tokens
 
 
 def text_positions(
@@ -94,7 +91,7 @@ def text_positions(
         lambda s: [str(t) for x in s for t in x if str(t) not in stop])
     if len(toks) < 3:
         raise ValueError(f"Wordfish needs at least 3 texts; the units have {len(toks)} value(s) of {by!r}")
-    vec = CountVectorizer(analyzer=_identity, min_df=int(min_df), lowercase=False)
+    vec = CountVectorizer(analyzer=as_is, min_df=int(min_df), lowercase=False)
     try:
         X = vec.fit_transform(toks.tolist())
     except ValueError:
