@@ -195,6 +195,23 @@ def test_encode_gives_the_tokens_of_calling_the_tokenizer(kwargs):
     assert offsets[0] == 0 and offsets[-1] == len(ids) and ids.dtype == np.int32
 
 
+def test_encode_across_batches_and_wide_characters(monkeypatch):
+    """Batches split anywhere (here after every text) and characters outside
+    the BMP (four bytes in UTF-32, two code units in UTF-16) give the same
+    tokens; an empty batch and an empty call are fine."""
+    from discourse.segment import tokenizer as tok_mod
+
+    texts = ODD_TEXTS + ["𠀀𠀁疫情防控𡈽，坚持动态清零😀", "二〇二〇年二〇二一年第二〇二二年"] + ODD_TEXTS
+    tok = Tokenizer()
+    expected = [Tokenizer()(t) for t in texts]
+    for batch in (1, 7, 10_000_000):
+        monkeypatch.setattr(tok_mod, "_ENCODE_BATCH_CHARS", batch)
+        ids, offsets, vocab = tok.encode(texts)
+        assert [[vocab[i] for i in ids[a:b]] for a, b in zip(offsets[:-1], offsets[1:])] == expected
+    ids, offsets, vocab = tok.encode([])
+    assert len(ids) == 0 and offsets.tolist() == [0]
+
+
 @pytest.mark.parametrize("dtype", ["str", object])
 def test_cold_parallel_cache_keeps_row_order_missing_values_and_duplicates(tok, tmp_path, monkeypatch, dtype):
     texts = [f"第{i}段：做好核酸检测，落实四方责任。" for i in range(20)] + [None, "第3段：做好核酸检测，落实四方责任。"]

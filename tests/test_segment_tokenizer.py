@@ -8,7 +8,7 @@ import subprocess
 import sys
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from discourse.placeholders import DATE, NUMBER, PERSON, PLACEHOLDER_RE
@@ -287,6 +287,28 @@ def test_span_regex_matches_reference_scan(text):
 
     if "〇" not in text:
         assert _protected_spans(text, True) == _reference_spans(text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.text(
+        alphabet="二〇一九年零十第百两0123456789年月日.%〔XX〕\ue000\ue0ff李成辉A5G 疫情防控，动态清零\n𠀀",
+        max_size=40,
+    )
+)
+@example("二〇二二年工作回顾：二〇二〇二一年，第二〇二二年，2022年9月")
+@example("〔XX〕二〇二二年\ue0ff私用区")
+@example("零零一九年A二〇二二年5G")
+def test_one_pass_substitution_gives_the_tokens_of_cutting_piece_by_piece(text):
+    """The fast path (one re.sub, Chinese-numeral years and private-use
+    characters found in the same pass) against spans(), which cuts the text
+    piece by piece between the protected spans."""
+    for tok in (_PLAIN, _PLAIN_KEEP_PH, _PLAIN_PH_ONLY):
+        assert tok(text) == [s.token for s in tok.spans(text) if s.token is not None]
+
+
+_PLAIN_KEEP_PH = Tokenizer(drop_placeholders=False)
+_PLAIN_PH_ONLY = Tokenizer(normalise_numbers=False, drop_placeholders=False)
 
 
 def test_span_regex_on_seeds_and_fast_path(seed_texts, keep):

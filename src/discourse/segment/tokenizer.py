@@ -48,6 +48,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from codecs import utf_32_le_decode as _utf_32_le_decode
 import os
 import re
 from collections.abc import Iterable
@@ -55,6 +56,8 @@ from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 from sklearn.base import BaseEstimator
 
 from discourse.placeholders import DATE, NUMBER, PERSON, PLACEHOLDER_RE
@@ -96,16 +99,36 @@ _GLUE = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz012345678
 # groups name the kind. A date or number is matched atomically, then refused
 # when glued to letters or digits on either side; the last branch then
 # consumes the glued run (5G, DNA262728), which stays as jieba cuts it.
-_SPANS_FULL = re.compile(
-    rf"[〔0-9０-９第{_G}]"
-    rf"(?:(?<=〔)(?P<ph>){_PH[1:]}"
-    rf"|(?<=[0-9０-９])(?<![{_G}][0-9０-９])(?>(?P<date>)(?:{_DATE_REST})|(?P<num>){_NUM_REST})(?![{_G}])"
-    rf"|(?<=第)(?<![{_G}]第)(?P<ord>)[〇零一二三四五六七八九十百千万两]{{2,}}(?![{_G}])"
-    rf"|(?<=[{_G}])[{_G}]*)"
+_BRANCHES = (
+    rf"(?<=〔)(?P<ph>){_PH[1:]}",
+    rf"(?<=[0-9０-９])(?<![{_G}][0-9０-９])(?>(?P<date>)(?:{_DATE_REST})|(?P<num>){_NUM_REST})(?![{_G}])",
+    rf"(?<=第)(?<![{_G}]第)(?P<ord>)[〇零一二三四五六七八九十百千万两]{{2,}}(?![{_G}])",
+    rf"(?<=[{_G}])[{_G}]*",
 )
+_FIRST = f"〔0-9０-９第{_G}"
+_CN_DIGITS = "〇零一二三四五六七八九"
+
+
+def _alternation(first: str, branches: tuple[str, ...]) -> re.Pattern:
+    return re.compile(f"[{first}](?:{'|'.join(branches)})")
+
+
+_SPANS_FULL = _alternation(_FIRST, _BRANCHES)
 _SPANS_PH = re.compile(f"(?P<ph>{_PH})")  # placeholders only (normalise_numbers=False)
+# The substitutions of the fast path (Tokenizer._cut_source) find the same
+# spans and, in the same pass, a private-use character of the text itself
+# (group ``pua``: the text is then cut piece by piece). For texts with 〇 a
+# second pattern also takes years in Chinese numerals (group ``cnyear``),
+# the spans that _protected_spans adds to those of _SPANS_FULL.
+_PUA_BRANCH = r"(?<=[\ue000-\ue0ff])(?P<pua>)"
+_SUB_FULL = _alternation(_FIRST + "\ue000-\ue0ff", (*_BRANCHES, _PUA_BRANCH))
+_SUB_FULL_CN = _alternation(
+    _FIRST + "\ue000-\ue0ff" + _CN_DIGITS,
+    (*_BRANCHES, _PUA_BRANCH, rf"(?<=[{_CN_DIGITS}])(?P<cnyear>)[{_CN_DIGITS}]{{3}}年"),
+)
+_SUB_PH = re.compile(f"(?P<ph>{_PH})|(?P<pua>[\ue000-\ue0ff])")
 _KIND = {"ph": "ph", "date": "date", "num": "num", "ord": "num"}
-_CN_YEAR = re.compile(r"[〇零一二三四五六七八九]{4}年")
+_CN_YEAR = re.compile(f"[{_CN_DIGITS}]{{4}}年")
 
 
 def _protected_spans(text: str, full: bool) -> list[tuple[int, int, str]]:
@@ -131,7 +154,8 @@ def _protected_spans(text: str, full: bool) -> list[tuple[int, int, str]]:
 
 
 class _TooManyCodes(Exception):
-    """More distinct placeholders in one tokenizer than private-use codes."""
+    """The one-pass substitution cannot stand for this text: more distinct
+    placeholders than private-use codes, or a private-use character in it."""
 
 
 _CN_NUMBER = re.compile(r"[〇零一二三四五六七八九十百千万亿两]{2,}")
@@ -139,7 +163,6 @@ _CN_NUMBER = re.compile(r"[〇零一二三四五六七八九十百千万亿两]{
 _DATE_UNITS = frozenset("年月日号时分秒")
 # Private-use characters standing for protected spans during segmentation.
 _PUA_START, _PUA_SIZE = 0xE000, 0x100
-_PUA_RE = re.compile("[\ue000-\ue0ff]")
 
 
 def _join_date_units(words: list[str]) -> list[str]:
@@ -189,11 +212,13 @@ class _Memo(dict):
 class _IdMemo(dict):
     """word -> id of its output token in ``vocab`` (-1 when dropped), filled on first lookup.
 
-    One per tokenizer state and process: the ids index this process's
-    ``vocab``, which only grows (an id, once given, keeps its token). A new
-    word is classified as :class:`_Memo` does (a protected span's
-    private-use character by the span's output, any other word by
-    :func:`_classify`), without going through the string memo.
+    Keyed by the word's UTF-32-LE bytes (:data:`_WIDE`), the form in which
+    :meth:`Tokenizer.encode` finds each batch's distinct words. One per
+    tokenizer state and process: the ids index this process's ``vocab``,
+    which only grows (an id, once given, keeps its token). A new word is
+    classified as :class:`_Memo` does (a protected span's private-use
+    character by the span's output, any other word by :func:`_classify`),
+    without going through the string memo.
     """
 
     __slots__ = ("_state", "token_ids", "vocab")
@@ -204,8 +229,9 @@ class _IdMemo(dict):
         self.token_ids: dict[str, int] = {}
         self.vocab: list[str] = []
 
-    def __missing__(self, word: str) -> int:
+    def __missing__(self, key: bytes) -> int:
         st = self._state
+        word = _utf_32_le_decode(key)[0]
         pua = st["pua_memo"]
         out = pua[word] if word in pua else _classify(word, st)
         if out is None:
@@ -215,18 +241,52 @@ class _IdMemo(dict):
             if i is None:
                 i = self.token_ids[out] = len(self.vocab)
                 self.vocab.append(out)
-        self[word] = i
+        self[key] = i
         return i
+
+
+#: Fixed-width encoding of the words handed to Arrow in :meth:`Tokenizer.encode`:
+#: four bytes per code point, so byte offsets are four times character offsets.
+_WIDE = "utf-32-le"
+#: Characters per batch in :meth:`Tokenizer.encode` (bounds its buffers to a few tens of MB).
+_ENCODE_BATCH_CHARS = 2_000_000
+
+
+def _batch_ids(sources: list[str], lengths: list[np.ndarray], idmemo: _IdMemo) -> np.ndarray:
+    """Token id of every word of a batch (-1 for a dropped word), in order.
+
+    *sources* are strings that the words partition, and *lengths* the
+    words' lengths in characters, one array per source. The words are found
+    in the UTF-32 bytes of the joined sources by their offsets, and Arrow's
+    ``dictionary_encode`` (compiled hashing) numbers the distinct ones; only
+    these go through the Python memo. This replaces one Python dictionary
+    lookup per word, which cost more than cutting the text.
+    """
+    lens = np.concatenate(lengths) if lengths else np.zeros(0, dtype=np.int64)
+    if not len(lens):
+        return np.zeros(0, dtype=np.int32)
+    offsets = np.zeros(len(lens) + 1, dtype=np.int64)
+    np.cumsum(lens, out=offsets[1:])
+    offsets *= 4
+    data = "".join(sources).encode(_WIDE)
+    words = pa.LargeBinaryArray.from_buffers(
+        pa.large_binary(), len(lens), [None, pa.py_buffer(offsets), pa.py_buffer(data)]
+    )
+    coded = pc.dictionary_encode(words)
+    distinct = coded.dictionary.to_pylist()
+    remap = np.fromiter(map(idmemo.__getitem__, distinct), dtype=np.int32, count=len(distinct))
+    return remap[coded.indices.to_numpy()]
 
 
 def _classify(word: str, st: dict) -> str | None:
     """Output token of one segmented word under the settings in *st*."""
-    if not word or word.isspace():
-        return None
-    if PLACEHOLDER_RE.fullmatch(word):
-        return None if st["drop_placeholders"] else word
-    if not any(ch.isalnum() for ch in word):
-        return None
+    if not word.isalnum():  # a word of letters and digits (most) passes these three tests
+        if not word or word.isspace():
+            return None
+        if PLACEHOLDER_RE.fullmatch(word):
+            return None if st["drop_placeholders"] else word
+        if not any(ch.isalnum() for ch in word):
+            return None
     out: str = word
     if st["mask_persons"] and word in st["persons"] and word not in st["keep_names"]:
         out = PERSON
@@ -530,7 +590,8 @@ class Tokenizer(BaseEstimator):
         st["memo"] = _Memo(st)
         for key in (DATE, NUMBER):
             self._new_code(key, st)
-        st["sub"] = (_SPANS_FULL if st["normalise_numbers"] else _SPANS_PH).sub
+        st["sub"] = (_SUB_FULL if st["normalise_numbers"] else _SUB_PH).sub
+        st["sub_cn"] = _SUB_FULL_CN.sub if st["normalise_numbers"] else st["sub"]
         st["repl"] = self._make_repl(st)
         self.__dict__["_state"] = st
         return st
@@ -628,21 +689,47 @@ class Tokenizer(BaseEstimator):
         idmemo = st.get("id_memo")
         if idmemo is None:
             idmemo = st["id_memo"] = _IdMemo(st)
-        lookup = idmemo.__getitem__
+        if len(idmemo) > _MEMO_MAX:  # words forgotten, ids (and vocab) kept
+            idmemo.clear()
         parts: list[np.ndarray] = []
-        lengths: list[int] = [0]
+        kept: list[np.ndarray] = []
+        sources: list[str] = []
+        lengths: list[np.ndarray] = []
+        n_words: list[int] = []
+        size = 0
+
+        def flush() -> None:
+            ids = _batch_ids(sources, lengths, idmemo)
+            keep = ids >= 0
+            ends = np.cumsum(n_words)
+            done = np.concatenate(([0], np.cumsum(keep, dtype=np.int64)))[ends]
+            kept.append(np.diff(done, prepend=0))
+            parts.append(ids[keep])
+            sources.clear()
+            lengths.clear()
+            n_words.clear()
+
         for text in texts:
             if not isinstance(text, str):
                 raise TypeError(f"Tokenizer expects str, got {type(text).__name__}")
-            if len(idmemo) > _MEMO_MAX:  # words forgotten, ids (and vocab) kept
-                idmemo.clear()
-            words = self._cut(text, st)
-            a = np.fromiter(map(lookup, words), dtype=np.int32, count=len(words))
-            a = a[a >= 0]
-            parts.append(a)
-            lengths.append(len(a))
+            source, words = self._cut_source(text, st)
+            lens = np.fromiter(map(len, words), dtype=np.int64, count=len(words))
+            if int(lens.sum()) != len(source):  # the words do not partition it (never seen)
+                source = "".join(words)
+            sources.append(source)
+            lengths.append(lens)
+            n_words.append(len(words))
+            size += len(source)
+            if size >= _ENCODE_BATCH_CHARS:
+                flush()
+                size = 0
+        if n_words:
+            flush()
         ids = np.concatenate(parts) if parts else np.zeros(0, dtype=np.int32)
-        return ids, np.cumsum(lengths, dtype=np.int64), idmemo.vocab
+        counts = np.concatenate(kept) if kept else np.zeros(0, dtype=np.int64)
+        offsets = np.zeros(len(counts) + 1, dtype=np.int64)
+        np.cumsum(counts, out=offsets[1:])
+        return ids, offsets, idmemo.vocab
 
     def _make_repl(self, st: dict):
         codes = st["pua_codes"]
@@ -653,6 +740,8 @@ class Tokenizer(BaseEstimator):
             kind = m.lastgroup
             if kind is None:  # a glued run (5G): unchanged
                 return m.group()
+            if kind == "pua":
+                raise _TooManyCodes
             if kind == "ph":
                 key = m.group()
                 code = codes.get(key)
@@ -661,27 +750,35 @@ class Tokenizer(BaseEstimator):
                     if code is None:
                         raise _TooManyCodes
                 return code
-            return date_code if kind == "date" else num_code
+            return num_code if kind == "num" or kind == "ord" else date_code
 
         return repl
 
     def _cut(self, text: str, st: dict) -> list[str]:
-        """Segment *text* with each protected span as one opaque word.
+        """Segment *text* with each protected span as one opaque word."""
+        return self._cut_source(text, st)[1]
 
-        Fast path: each span is replaced by one private-use character (a
-        non-Han character, hence a hard word boundary for both backends,
-        exactly as cutting the pieces separately) in one ``re.sub`` and the
-        text is cut once; the memo maps that character to the span's
-        output. Texts that already contain private-use characters, or Chinese
-        numeral years (二〇二二年), are cut piece by piece.
+    def _cut_source(self, text: str, st: dict) -> tuple[str, list[str]]:
+        """``(source, words)``: the words of *text*, and the string they partition.
+
+        Fast path: each protected span is replaced by one private-use
+        character (a non-Han character, hence a hard word boundary for both
+        backends, exactly as cutting the pieces separately) in one
+        ``re.sub`` and the text is cut once; the memo maps that character to
+        the span's output, and *source* is the replaced text. A text with 〇
+        is substituted by a pattern that also takes years in Chinese
+        numerals (二〇二二年). Texts that already contain private-use
+        characters (found in the same pass) are cut piece by piece, each span
+        standing as one word (its placeholder, or its output placeholder),
+        and *source* is the words joined.
         """
         cut = st["backend"].cut
         full = st["normalise_numbers"]
-        if _PUA_RE.search(text) is None and not (full and "〇" in text):
-            try:
-                return cut(st["sub"](st["repl"], text))
-            except _TooManyCodes:
-                pass
+        try:
+            source = (st["sub_cn"] if "〇" in text else st["sub"])(st["repl"], text)
+            return source, cut(source)
+        except _TooManyCodes:
+            pass
         words: list[str] = []
         pos = 0
         for start, end, kind in _protected_spans(text, full):
@@ -691,7 +788,7 @@ class Tokenizer(BaseEstimator):
             pos = end
         if pos < len(text):
             words += cut(text[pos:])
-        return words
+        return "".join(words), words
 
     def _new_code(self, key: str, st: dict) -> str | None:
         codes = st["pua_codes"]
