@@ -223,3 +223,18 @@ def test_cold_parallel_cache_keeps_row_order_missing_values_and_duplicates(tok, 
     assert cold["tokens"].iloc[3] is not cold["tokens"].iloc[21]  # same text, own list
     warm = tokenize_units(df, tok, n_jobs=2, cache=tmp_path)  # read back by key
     assert warm["tokens"].tolist() == expected
+
+
+def test_arrow_lists_round_trip_with_nulls_slices_and_plain_values():
+    import pyarrow as pa
+
+    lists = [["疫情", "防控"], [], ["疫情"], ["动态清零", "疫情", "疫情"]]
+    arr = cache_mod._to_arrow_lists(lists)
+    assert cache_mod._from_arrow_lists(arr) == lists
+    assert cache_mod._from_arrow_lists(arr.slice(1, 3)) == lists[1:4]
+    assert cache_mod._from_arrow_lists(pa.chunked_array([arr.slice(2), arr.slice(0, 2)])) == lists[2:] + lists[:2]
+    plain = pa.array([["a", "b"], None, ["b"]], pa.list_(pa.string()))
+    out = cache_mod._from_arrow_lists(plain.slice(1))
+    assert out == [[], ["b"]]
+    shared = cache_mod._from_arrow_lists(arr)
+    assert shared[0][0] is shared[2][0]  # one string object per distinct token
