@@ -24,7 +24,7 @@ clock for every variant (jieba loads its dictionary on the first
 for the project tokenizer. All ratios are against the naive run of the same
 invocation.
 
-The cold and warm variants run ``--repeat`` times (3 by default), each cold
+The cold and warm variants run ``--repeat`` times (5 by default), each cold
 run into a cache folder of its own and each warm run reading the cache its
 cold run wrote; the table and the ratios use the median of the runs (wall
 clock and CPU seconds each), and the range of each ratio over the runs is
@@ -179,7 +179,7 @@ def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--limit", type=int, default=None, help="only the first N reports (sorted by path)")
     p.add_argument("--n-jobs", type=int, default=None, help="worker processes (default: all available cores)")
-    p.add_argument("--repeat", type=int, default=3, help="runs of the cold and warm variants (median reported)")
+    p.add_argument("--repeat", type=int, default=5, help="runs of the cold and warm variants (median reported)")
     p.add_argument("--skip-agreement", action="store_true", help="do not measure backend agreement")
     p.add_argument("--child", default=None, help=argparse.SUPPRESS)
     p.add_argument("--cache-root", default=None, help=argparse.SUPPRESS)

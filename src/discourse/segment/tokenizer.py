@@ -660,9 +660,12 @@ class Tokenizer(BaseEstimator):
         The same tokens as calling the tokenizer on each text, in a form that
         writers of token tables (the segmentation cache) store directly:
         ``vocab[i]`` for ``i`` in ``ids[offsets[j]:offsets[j + 1]]`` are the
-        tokens of text ``j``. Each segmented word is mapped to its token id
-        through a memo, so no output string is built per token and none
-        needs dictionary encoding afterwards.
+        tokens of text ``j``. No output string is built per token. The
+        texts are taken in batches of about :data:`_ENCODE_BATCH_CHARS`
+        characters: the words of a batch are located in its text by their
+        lengths, Arrow's ``dictionary_encode`` numbers the distinct ones, and
+        only those go through the memo that maps a word to its token id
+        (classifying it the first time it is seen).
 
         Parameters
         ----------
