@@ -238,3 +238,23 @@ def test_arrow_lists_round_trip_with_nulls_slices_and_plain_values():
     assert out == [[], ["b"]]
     shared = cache_mod._from_arrow_lists(arr)
     assert shared[0][0] is shared[2][0]  # one string object per distinct token
+
+
+def test_gc_paused_restores_the_collector_state():
+    import gc
+
+    assert gc.isenabled()
+    with cache_mod.gc_paused():
+        assert not gc.isenabled()
+    assert gc.isenabled()
+    with pytest.raises(RuntimeError):
+        with cache_mod.gc_paused():
+            raise RuntimeError("boom")
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with cache_mod.gc_paused():
+            pass
+        assert not gc.isenabled()  # left as it was found
+    finally:
+        gc.enable()

@@ -124,14 +124,32 @@ def run_folder(cfg: StudyConfig, docs: pd.DataFrame, root: str | os.PathLike[str
 
 
 def _write_table(df: pd.DataFrame, path: Path) -> None:
+    from discourse.segment.cache import _to_arrow_lists
+
     lists = [c for c in df.columns if df[c].dtype == object and len(df) and isinstance(df[c].iloc[0], list)]
-    table = pa.Table.from_pandas(df, preserve_index=False)
+    # Lists of strings (tokens) are stored dictionary-encoded, as in the token
+    # cache: read back, they need no hashing, and each distinct token is one
+    # string. Any other list column is left to pyarrow.
+    encoded = {}
+    for c in lists:
+        values = df[c].tolist()
+        if all(type(v) is list for v in values):
+            try:
+                encoded[c] = _to_arrow_lists(values)
+            except (pa.ArrowInvalid, pa.ArrowTypeError):
+                pass
+    table = pa.Table.from_pandas(df.drop(columns=list(encoded)), preserve_index=False)
+    for c, arr in encoded.items():
+        table = table.append_column(str(c), arr)
+    table = table.select([str(c) for c in df.columns])
     meta = dict(table.schema.metadata or {})
     meta[_DTYPES_KEY] = base64.b64encode(pickle.dumps(dict(df.dtypes.items()))).decode("ascii").encode()
     meta[_LISTS_KEY] = "\x1f".join(map(str, lists)).encode()
     meta[_NA_KEY] = json.dumps({str(c): _na_name(df[c]) for c in df.columns if df[c].dtype == object
                                 and c not in lists and df[c].isna().any()}).encode()
-    pq.write_table(table.replace_schema_metadata(meta), path)
+    # LZ4 rather than the default Snappy: files of the same size, read back in
+    # about 70 % of the time (measured on the corpus's cleaned texts).
+    pq.write_table(table.replace_schema_metadata(meta), path, compression="lz4")
 
 
 def _read_table(path: Path) -> pd.DataFrame:
@@ -291,11 +309,20 @@ def check_workers(client) -> None:
 
 
 def _run_stage(
-    client, stage: str, label: str, folder: Path, tasks: Sequence[tuple[str, Callable, tuple]], progress: bool
+    client,
+    stage: str,
+    label: str,
+    folder: Path,
+    tasks: Sequence[tuple[str, Callable, tuple]],
+    progress: bool,
+    sizes: Mapping[str, int] | None = None,
 ) -> None:
     """Run the tasks whose partitions are missing; wait for all; explain a failure.
 
-    Task keys are ``discourse-<stage>-<partition>-<token>``.
+    Task keys are ``discourse-<stage>-<partition>-<token>``. With *sizes*
+    (characters per partition) the larger partitions are given the higher
+    priority, so that they start first and the stage does not end with one
+    worker on a large partition while the others wait (longest first).
     """
     from distributed import as_completed
     from distributed.scheduler import KilledWorker
@@ -307,7 +334,9 @@ def _run_stage(
             return
         token = uuid.uuid4().hex[:8]
         futures = {
-            client.submit(func, *args, key=f"discourse-{stage}-{name}-{token}", pure=False): name
+            client.submit(
+                func, *args, key=f"discourse-{stage}-{name}-{token}", pure=False, priority=(sizes or {}).get(name, 0)
+            ): name
             for name, func, args in todo
         }
         try:
@@ -337,6 +366,18 @@ def _run_stage(
             for f in futures:
                 f.cancel()
             raise
+
+
+def _partition_sizes(texts: pd.Series, names: Sequence[str], bounds: Sequence[tuple[int, int]]) -> dict[str, int]:
+    """Characters of each partition's texts (rows ``[a, b)`` of *texts*).
+
+    Examples
+    --------
+    >>> _partition_sizes(pd.Series(["ab", "c", None, "def"]), ["p0", "p1"], [(0, 2), (2, 4)])
+    {'p0': 3, 'p1': 3}
+    """
+    lengths = texts.str.len().fillna(0).to_numpy(dtype="int64")
+    return {n: int(lengths[a:b].sum()) for n, (a, b) in zip(names, bounds)}
 
 
 # -- the tasks (run on the workers) --------------------------------------------------------------
@@ -553,7 +594,7 @@ def dask_corpus_stages(
             lines = _corpus_lines(folder / "boilerplate", names)
         _run_stage(c, "clean", f"cleaning (profile {profile})", folder / "clean", [
             (n, _task_clean, (folder / "docs" / n, folder / "clean", n, profile, lines)) for n in names
-        ], progress)
+        ], progress, _partition_sizes(docs["text"], names, bounds))
 
         with _stage("documents table (whole corpus)", progress):
             parts = [read_partition(folder / "clean" / n) for n in names]
@@ -575,7 +616,7 @@ def dask_corpus_stages(
 
         _run_stage(c, "units", "paragraphs and tokens", folder / "units", [
             (n, _task_units, (folder / "units-input" / n, folder / "units", n, cfg, tokenizer)) for n in unames
-        ], progress)
+        ], progress, _partition_sizes(documents["clean_text"], unames, ubounds))
 
     with _stage("gathering the units", progress):
         parts = [read_partition(folder / "units" / n) for n in unames]
