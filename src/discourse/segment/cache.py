@@ -186,9 +186,8 @@ def _chunks_in_order(
     own chunk); *lengths* are the texts' lengths when already known.
     """
     lengths = [len(t) for t in texts] if lengths is None else lengths
-    n = available_cores() if n_jobs is None or n_jobs < 1 else n_jobs
-    n = min(n, len(lengths))
-    if n <= 1 or sum(lengths) < PARALLEL_MIN_CHARS:
+    n = _n_processes(lengths, n_jobs)
+    if n <= 1:
         _init_worker(tokenizer)
         try:
             yield _work(texts, keys, folder)
@@ -203,9 +202,35 @@ def _chunks_in_order(
         yield from ex.map(_work_range, bounds, [folder] * len(bounds))
 
 
-def _segment_joined(texts: Sequence[str], tokenizer, n_jobs: int | None) -> list[str]:
-    """Joined token strings of *texts*, in order (no cache)."""
-    return [s for part in _chunks_in_order(texts, tokenizer, n_jobs) for s in part]
+def _n_processes(lengths: Sequence[int], n_jobs: int | None) -> int:
+    """Worker processes for texts of these lengths (1: work in the calling process)."""
+    n = available_cores() if n_jobs is None or n_jobs < 1 else n_jobs
+    n = min(n, len(lengths))
+    return 1 if sum(lengths) < PARALLEL_MIN_CHARS else n
+
+
+def _encoded_lists(tokenizer, texts: Sequence[str]) -> list[list[str]]:
+    """Token lists of *texts* through :meth:`Tokenizer.encode` (each token string shared)."""
+    ids, offsets, vocab = tokenizer.encode(texts)
+    strings = np.array(list(vocab) + [""], dtype=object)[:-1]
+    bounds = offsets.tolist()
+    with gc_paused():
+        flat = strings[ids].tolist()
+        return [flat[a:b] for a, b in zip(bounds[:-1], bounds[1:])]
+
+
+def _segment_lists(texts: list[str], tokenizer, n_jobs: int | None) -> list[list[str]]:
+    """Token lists of *texts*, in order (no cache).
+
+    In this process a tokenizer with ``encode`` numbers the words in
+    batches (no memo lookup per word, and no joining and splitting); worker
+    processes hand back joined token strings.
+    """
+    if _n_processes([len(t) for t in texts], n_jobs) <= 1 and hasattr(tokenizer, "encode"):
+        return _encoded_lists(tokenizer, texts)
+    joined = [s for part in _chunks_in_order(texts, tokenizer, n_jobs) for s in part]
+    with gc_paused():
+        return [s.split(_SEP) if s else [] for s in joined]
 
 
 def segment_texts(texts: Sequence[str], tokenizer=None, *, n_jobs: int | None = None) -> list[list[str]]:
@@ -226,7 +251,7 @@ def segment_texts(texts: Sequence[str], tokenizer=None, *, n_jobs: int | None = 
     [['坚持', '动态清零'], ['严格', '落实', '四方责任']]
     """
     tokenizer = Tokenizer() if tokenizer is None else tokenizer
-    return [s.split(_SEP) if s else [] for s in _segment_joined(list(texts), tokenizer, n_jobs)]
+    return _segment_lists(list(texts), tokenizer, n_jobs)
 
 
 def text_key(text: str) -> str:
@@ -432,8 +457,7 @@ def tokenize_units(
     else:
         texts = _checked_texts(col, text_col)
         if folder is None:
-            joined = _segment_joined(texts, tokenizer, n_jobs)
-            lists = [j.split(_SEP) if j else [] for j in joined]
+            lists = _segment_lists(texts, tokenizer, n_jobs)
         else:
             lists = _cached_lists(texts, tokenizer, n_jobs, folder)
 
