@@ -48,9 +48,9 @@ from __future__ import annotations
 
 import hashlib
 import json
-from codecs import utf_32_le_decode as _utf_32_le_decode
 import os
 import re
+from codecs import utf_32_le_decode as _utf_32_le_decode
 from collections.abc import Iterable
 from typing import Any, NamedTuple
 
