@@ -226,9 +226,10 @@ def _segment_lists(texts: list[str], tokenizer, n_jobs: int | None) -> list[list
     batches (no memo lookup per word, and no joining and splitting); worker
     processes hand back joined token strings.
     """
-    if _n_processes([len(t) for t in texts], n_jobs) <= 1 and hasattr(tokenizer, "encode"):
+    lengths = [len(t) for t in texts]
+    if _n_processes(lengths, n_jobs) <= 1 and hasattr(tokenizer, "encode"):
         return _encoded_lists(tokenizer, texts)
-    joined = [s for part in _chunks_in_order(texts, tokenizer, n_jobs) for s in part]
+    joined = [s for part in _chunks_in_order(texts, tokenizer, n_jobs, lengths=lengths) for s in part]
     with gc_paused():
         return [s.split(_SEP) if s else [] for s in joined]
 

@@ -153,7 +153,7 @@ def _protected_spans(text: str, full: bool) -> list[tuple[int, int, str]]:
     return spans
 
 
-class _TooManyCodes(Exception):
+class _NoOnePass(Exception):
     """The one-pass substitution cannot stand for this text: more distinct
     placeholders than private-use codes, or a private-use character in it."""
 
@@ -744,14 +744,14 @@ class Tokenizer(BaseEstimator):
             if kind is None:  # a glued run (5G): unchanged
                 return m.group()
             if kind == "pua":
-                raise _TooManyCodes
+                raise _NoOnePass
             if kind == "ph":
                 key = m.group()
                 code = codes.get(key)
                 if code is None:
                     code = new_code(key, st)
                     if code is None:
-                        raise _TooManyCodes
+                        raise _NoOnePass
                 return code
             return num_code if kind == "num" or kind == "ord" else date_code
 
@@ -780,7 +780,7 @@ class Tokenizer(BaseEstimator):
         try:
             source = (st["sub_cn"] if "〇" in text else st["sub"])(st["repl"], text)
             return source, cut(source)
-        except _TooManyCodes:
+        except _NoOnePass:
             pass
         words: list[str] = []
         pos = 0
